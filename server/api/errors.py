@@ -1,0 +1,168 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error the API returns, whether raised by DRF, by Django (404, 500) or by the database going
+away, has the same shape: ``type``, ``title``, ``status``, ``detail`` and, for validation, ``errors``
+keyed by field.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://detente.example/problems/"
+RETRY_AFTER_SECONDS = 5
+
+logger = logging.getLogger(__name__)
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem_type(slug: str) -> str:
+    return PROBLEM_TYPE_BASE + slug
+
+
+def problem_body(
+    status_code: int,
+    title: str | None = None,
+    detail: str = "",
+    *,
+    slug: str | None = None,
+    errors: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    title = title or _TITLES.get(status_code, "Error")
+    body: dict[str, Any] = {
+        "type": problem_type(slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status_code,
+        "detail": detail or title,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(
+    status_code: int,
+    title: str | None = None,
+    detail: str = "",
+    *,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    """A problem response outside DRF (plain Django views, 404 and 500 handlers)."""
+    response = JsonResponse(
+        problem_body(status_code, title, detail),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _flatten_detail(detail: Any) -> str:
+    if isinstance(detail, list):
+        return " ".join(_flatten_detail(item) for item in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{key}: {_flatten_detail(value)}" for key, value in detail.items())
+    return str(detail)
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {str(key): value for key, value in detail.items()}
+    return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every API error becomes problem+json."""
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    ):
+        logger.warning("Database unavailable: %s", exc)
+        body = problem_body(
+            503,
+            "Database unavailable",
+            "The database cannot be reached; try again shortly.",
+            slug="database-unavailable",
+        )
+        return _problem(context, body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        body = problem_body(
+            status.HTTP_400_BAD_REQUEST,
+            "Invalid request",
+            _flatten_detail(exc.detail),
+            slug="validation-error",
+            errors=errors,
+        )
+    else:
+        body = problem_body(
+            response.status_code,
+            None,
+            _flatten_detail(exc.detail),
+            slug=exc.default_code.replace("_", "-"),
+        )
+    headers = {key: value for key, value in response.items() if key in _KEPT_HEADERS}
+    return _problem(context, body, status_code=response.status_code, headers=headers)
+
+
+_KEPT_HEADERS = {"Allow", "Retry-After", "WWW-Authenticate"}
+
+
+def _problem(
+    context: dict[str, Any],
+    body: dict[str, Any],
+    *,
+    status_code: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    # The browsable API renders HTML; only a JSON rendering is labelled problem+json.
+    renderer = getattr(context.get("request"), "accepted_renderer", None)
+    is_json = renderer is None or getattr(renderer, "format", "json") == "json"
+    return Response(
+        body,
+        status=status_code or body["status"],
+        headers=headers,
+        content_type=PROBLEM_CONTENT_TYPE if is_json else None,
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return problem_response(404, "Not found", f"Nothing is served at {request.path}.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return problem_response(500, "Internal server error", "The server failed; it has been logged.")

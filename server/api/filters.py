@@ -1,0 +1,118 @@
+"""Filter types shared by every API version's filtersets.
+
+Repeating a parameter means OR (``?country=KR&country=CN``); a value that is not well formed is a
+400 naming the parameter, never an empty or a full result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
+
+from server.api.fields import PARTIAL_DATE_SCHEMA
+from server.diplomacy.dates import PartialDate
+
+
+class PatternListField(forms.MultipleChoiceField):
+    """Repeated values, each matching a pattern (after normalisation)."""
+
+    pattern = re.compile(r".+")
+    message = "Enter a valid value."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("choices", None)
+        super().__init__(*args, **kwargs)
+        self.error_messages["invalid_choice"] = self.message
+
+    def normalise(self, value: str) -> str:
+        return value.strip()
+
+    def to_python(self, value: Any) -> list[str]:
+        return [self.normalise(str(item)) for item in super().to_python(value)]
+
+    def valid_value(self, value: Any) -> bool:
+        return bool(self.pattern.fullmatch(str(value)))
+
+
+class CountryListField(PatternListField):
+    pattern = re.compile(r"[A-Z]{2}")
+    message = '"%(value)s" is not an ISO 3166-1 alpha-2 country code (such as KR or CN).'
+
+    def normalise(self, value: str) -> str:
+        return value.strip().upper()
+
+
+class LanguageListField(PatternListField):
+    pattern = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+    message = '"%(value)s" is not a language tag (such as en or ko).'
+
+
+class AnyOfFilter(django_filters.MultipleChoiceFilter):
+    """Matches any of the repeated values; each value validated by ``field_class``."""
+
+    field_class = PatternListField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, choices=[], **kwargs)
+
+
+class CountryFilter(AnyOfFilter):
+    field_class = CountryListField
+
+
+class LanguageFilter(AnyOfFilter):
+    field_class = LanguageListField
+
+
+class PartialDateFormField(forms.CharField):
+    def to_python(self, value: Any) -> PartialDate | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return PartialDate.parse(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
+class OverlapFilter(django_filters.Filter):
+    """Bounds a partial date by overlap: a record dated "2024-07" matches ``after=2024-07-15``.
+
+    ``side="after"`` keeps records whose latest possible day is on or after the bound's earliest
+    day; ``side="before"`` keeps those whose earliest possible day is on or before the bound's
+    latest day. The bound may itself be partial ("2024", "2024-07"). Undated records never match.
+    """
+
+    field_class = PartialDateFormField
+
+    def __init__(self, *args: Any, side: str, **kwargs: Any) -> None:
+        if side not in {"after", "before"}:
+            raise ValueError("side is 'after' or 'before'")
+        self.side = side
+        kwargs.setdefault("help_text", _OVERLAP_HELP[side])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: PartialDate | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        day: dt.date = value.earliest if self.side == "after" else value.latest
+        column = (
+            f"{self.field_name}_latest__gte"
+            if self.side == "after"
+            else (f"{self.field_name}_earliest__lte")
+        )
+        return qs.filter(Q(**{column: day}))
+
+
+_OVERLAP_HELP = {
+    "after": "Dated on or after this day, month or year (overlap: YYYY, YYYY-MM or YYYY-MM-DD).",
+    "before": "Dated on or before this day, month or year (overlap: YYYY, YYYY-MM or YYYY-MM-DD).",
+}

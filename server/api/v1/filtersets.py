@@ -1,0 +1,136 @@
+"""API v1 filters: one FilterSet per resource. Repeated parameters are ORed together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from server.api.filters import AnyOfFilter, CountryFilter, LanguageFilter, OverlapFilter
+from server.diplomacy.models import (
+    Citation,
+    Contact,
+    ContactKind,
+    ContactStatus,
+    Official,
+    Participant,
+    Source,
+    SourceKind,
+    Statement,
+    StatementKind,
+    Topic,
+)
+
+
+def official_slugs(field_name: str, help_text: str) -> django_filters.ModelMultipleChoiceFilter:
+    return django_filters.ModelMultipleChoiceFilter(
+        field_name=field_name,
+        to_field_name="slug",
+        queryset=Official.objects.all(),
+        help_text=help_text,
+    )
+
+
+def topic_slugs() -> django_filters.ModelMultipleChoiceFilter:
+    return django_filters.ModelMultipleChoiceFilter(
+        field_name="topics",
+        to_field_name="slug",
+        queryset=Topic.objects.all(),
+        distinct=True,
+        help_text="Topic slug; repeat for any of several.",
+    )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class SourceIdsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Source ids, matched by a method since a record reaches its sources through citations."""
+
+
+def source_ids(method: str) -> SourceIdsFilter:
+    return SourceIdsFilter(
+        queryset=Source.objects.all(),
+        method=method,
+        help_text="Source id; records citing any of these sources.",
+    )
+
+
+def cited_in(sources: Any, owner: str) -> Exists:
+    return Exists(Citation.objects.filter(**{owner: OuterRef("pk")}, source__in=sources))
+
+
+class OfficialFilterSet(django_filters.FilterSet):
+    country = CountryFilter(help_text="Country (ISO 3166-1 alpha-2); repeat for any of several.")
+    slug = AnyOfFilter(help_text="Official slug; repeat for any of several.")
+
+    class Meta:
+        model = Official
+        fields: list[str] = []
+
+
+class SourceFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=SourceKind.choices)
+    language = LanguageFilter(help_text="Language tag; repeat for any of several.")
+    published_after = OverlapFilter(field_name="published", side="after")
+    published_before = OverlapFilter(field_name="published", side="before")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+
+class ContactFilterSet(django_filters.FilterSet):
+    country = CountryFilter(help_text="Country where the contact took place.")
+    participant_country = CountryFilter(
+        field_name="participants__country", distinct=True, help_text="Country of a participant."
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=ContactKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=ContactStatus.choices)
+    official = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug",
+        queryset=Official.objects.all(),
+        method="filter_official",
+        help_text="Slug of an official taking part; repeat for any of several.",
+    )
+    source = source_ids("filter_source")
+    topic = topic_slugs()
+    date_after = OverlapFilter(field_name="date", side="after")
+    date_before = OverlapFilter(field_name="date", side="before")
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def filter_official(self, qs: QuerySet[Contact], name: str, value: Any) -> QuerySet[Contact]:
+        if not value:
+            return qs
+        takes_part = Participant.objects.filter(contact=OuterRef("pk"), official__in=value)
+        return qs.filter(Exists(takes_part))
+
+    def filter_source(self, qs: QuerySet[Contact], name: str, value: Any) -> QuerySet[Contact]:
+        return qs.filter(cited_in(value, "contact")) if value else qs
+
+
+class StatementFilterSet(django_filters.FilterSet):
+    speaker = official_slugs("speaker", "Slug of the speaking official; repeat for any of several.")
+    country = CountryFilter(field_name="speaker_country", help_text="The speaker's country.")
+    kind = django_filters.MultipleChoiceFilter(choices=StatementKind.choices)
+    language = LanguageFilter(help_text="Language tag; repeat for any of several.")
+    contact = django_filters.ModelMultipleChoiceFilter(
+        queryset=Contact.objects.all(), help_text="Contact id; repeat for any of several."
+    )
+    source = source_ids("filter_source")
+    topic = topic_slugs()
+    said_after = OverlapFilter(field_name="said", side="after")
+    said_before = OverlapFilter(field_name="said", side="before")
+
+    class Meta:
+        model = Statement
+        fields: list[str] = []
+
+    def filter_source(self, qs: QuerySet[Statement], name: str, value: Any) -> QuerySet[Statement]:
+        if not value:
+            return qs
+        return qs.filter(cited_in(value, "statement") | Q(origin__in=value))

@@ -1,0 +1,60 @@
+"""API v1 endpoints: one declarative viewset per resource."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from server.diplomacy import selectors
+
+from . import filtersets, serializers
+
+
+def partial_date_ordering(prefix: str) -> tuple[str, str]:
+    """Earliest day first; on the same first day, the coarser date ("2024") before "2024-01"."""
+    return (f"{prefix}_earliest", f"-{prefix}_latest")
+
+
+class OfficialViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    queryset = selectors.official_list()
+    serializer_class = serializers.OfficialSerializer
+    filterset_class = filtersets.OfficialFilterSet
+    search_fields = ("name", "aliases", "positions__title", "positions__organization")
+    ordering_fields = ("name", "country", "id", "created_at", "updated_at")
+    ordering = ("name",)
+
+
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    queryset = selectors.source_list()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filtersets.SourceFilterSet
+    search_fields = ("title", "author", "publisher")
+    ordering_fields = ("title", "kind", "published", "id", "created_at", "updated_at")
+    ordering_aliases = {"published": partial_date_ordering("published")}
+    ordering = ("title",)
+
+
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    queryset = selectors.contact_list()
+    serializer_class = serializers.ContactSerializer
+    filterset_class = filtersets.ContactFilterSet
+    search_fields = (
+        "title",
+        "summary",
+        "occasion",
+        "location",
+        "participants__label",
+        "participants__official__name",
+    )
+    ordering_fields = ("date", "title", "kind", "id", "created_at", "updated_at")
+    ordering_aliases = {"date": partial_date_ordering("date")}
+    ordering = ("date",)
+
+
+class StatementViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    queryset = selectors.statement_list()
+    serializer_class = serializers.StatementSerializer
+    filterset_class = filtersets.StatementFilterSet
+    search_fields = ("text", "speaker__name", "speaker_label")
+    ordering_fields = ("said", "kind", "id", "created_at", "updated_at")
+    ordering_aliases = {"said": partial_date_ordering("said")}
+    ordering = ("said",)

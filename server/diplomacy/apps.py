@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DiplomacyConfig(AppConfig):
+    name = "server.diplomacy"
+    label = "diplomacy"
+    verbose_name = "Diplomacy"
+    default_auto_field = "django.db.models.BigAutoField"

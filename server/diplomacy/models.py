@@ -1,0 +1,300 @@
+"""The data model: officials and the posts they held, contacts between them, what they said, and
+the sources (with verbatim excerpts) that every claim rests on."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from .dates import (
+    PartialDateAttribute,
+    ends_after_starts,
+    partial_date_constraints,
+    partial_date_fields,
+)
+
+country_code = RegexValidator(
+    r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 country code in capitals, such as KR or CN."
+)
+language_code = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Use a BCP 47 language tag, such as en or ko."
+)
+
+
+def country_field(verbose_name: str = "country", **options: object) -> models.CharField:  # type: ignore[type-arg]
+    return models.CharField(
+        verbose_name,
+        max_length=2,
+        blank=True,
+        validators=[country_code],
+        help_text="ISO 3166-1 alpha-2 code.",
+        **options,  # type: ignore[arg-type]
+    )
+
+
+class Record(models.Model):
+    """Common fields of every resource: a stable id, a version bumped on each change, timestamps."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Official(Record):
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=200, db_index=True)
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other spellings of the name, as sources print them."
+    )
+    country = country_field(db_index=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceKind(models.TextChoices):
+    ANALYSIS = "analysis"
+    NEWS = "news"
+    COLUMN = "column"
+    INTERVIEW = "interview"
+    OFFICIAL_RELEASE = "official release"
+    SPEECH = "speech"
+    OTHER = "other"
+
+
+class Source(Record):
+    title = models.CharField(
+        max_length=300,
+        help_text="The document's title; a [bracketed description] when it has none of its own.",
+    )
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, db_index=True)
+    author = models.CharField(max_length=200, blank=True)
+    author_affiliation = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_earliest, published_latest, published_precision = partial_date_fields("published")
+    published = PartialDateAttribute("published")
+    url = models.URLField(max_length=500, blank=True)
+    language = models.CharField(max_length=20, blank=True, validators=[language_code])
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = partial_date_constraints("published", "source")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Position(models.Model):
+    """A post an official held (Popolo's membership), with partial start and end dates."""
+
+    official = models.ForeignKey(Official, on_delete=models.CASCADE, related_name="positions")
+    title = models.CharField(max_length=200)
+    organization = models.CharField(max_length=200, blank=True)
+    country = country_field()
+    start_earliest, start_latest, start_precision = partial_date_fields("start")
+    start = PartialDateAttribute("start")
+    end_earliest, end_latest, end_precision = partial_date_fields("end")
+    end = PartialDateAttribute("end")
+
+    class Meta:
+        ordering = ["official_id", "start_earliest", "id"]
+        constraints = [
+            *partial_date_constraints("start", "position"),
+            *partial_date_constraints("end", "position"),
+            ends_after_starts("start", "end", "position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.organization}" if self.organization else self.title
+
+
+class ContactKind(models.TextChoices):
+    SUMMIT = "summit"
+    MEETING = "meeting"
+    TALKS = "talks"
+    CALL = "call"
+    VISIT = "visit"
+    DIALOGUE = "dialogue"
+    EXCHANGE = "exchange"
+
+
+class ContactStatus(models.TextChoices):
+    HELD = "held"
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+class Contact(Record):
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=ContactKind.choices, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=ContactStatus.choices, default=ContactStatus.HELD, db_index=True
+    )
+    date_earliest, date_latest, date_precision = partial_date_fields("date")
+    date = PartialDateAttribute("date")
+    end_date_earliest, end_date_latest, end_date_precision = partial_date_fields("end date")
+    end_date = PartialDateAttribute("end_date")
+    location = models.CharField(max_length=200, blank=True)
+    country = country_field(db_index=True)
+    occasion = models.CharField(max_length=300, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    summary = models.TextField(blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="contacts")
+
+    class Meta:
+        ordering = ["date_earliest", "id"]
+        constraints = [
+            *partial_date_constraints("date", "contact"),
+            *partial_date_constraints("end_date", "contact"),
+            ends_after_starts("date", "end_date", "contact"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__isnull=True)
+                | models.Q(duration_minutes__gte=1),
+                name="contact_duration_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Participant(models.Model):
+    """One side of a contact: an official on record, or a label where the source names no one."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participants")
+    official = models.ForeignKey(
+        Official,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participations",
+    )
+    label = models.CharField(
+        max_length=200, blank=True, help_text="Who took part, as the source puts it."
+    )
+    country = country_field()
+    role = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["contact_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(official__isnull=False) | ~models.Q(label=""),
+                name="participant_official_or_label",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.official.name if self.official else self.label
+
+
+class StatementKind(models.TextChoices):
+    QUOTE = "quote"
+    PARAPHRASE = "paraphrase"
+
+
+class Statement(Record):
+    text = models.TextField()
+    kind = models.CharField(max_length=20, choices=StatementKind.choices, db_index=True)
+    language = models.CharField(max_length=20, blank=True, validators=[language_code])
+    speaker = models.ForeignKey(
+        Official, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    )
+    speaker_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who spoke when it is not an official on record: an office, a newspaper.",
+    )
+    speaker_country = country_field("speaker's country", db_index=True)
+    said_earliest, said_latest, said_precision = partial_date_fields("said")
+    said = PartialDateAttribute("said")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    )
+    origin = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="originated_statements",
+        help_text="The document the words were first published in (an interview, a column).",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="statements")
+
+    class Meta:
+        ordering = ["said_earliest", "id"]
+        constraints = [
+            *partial_date_constraints("said", "statement"),
+            models.CheckConstraint(
+                condition=models.Q(speaker__isnull=False) | ~models.Q(speaker_label=""),
+                name="statement_speaker_or_label",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(text=""),
+                name="statement_text_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.speaker.name if self.speaker else self.speaker_label
+        return f"{who}: {self.text[:60]}"
+
+
+class Citation(models.Model):
+    """A verbatim excerpt of a source supporting exactly one position, contact or statement."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    excerpt = models.TextField(help_text="The source's words, verbatim.")
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Where in the source: a section, a paragraph."
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    position__isnull=False, contact__isnull=True, statement__isnull=True
+                )
+                | models.Q(position__isnull=True, contact__isnull=False, statement__isnull=True)
+                | models.Q(position__isnull=True, contact__isnull=True, statement__isnull=False),
+                name="citation_cites_exactly_one_record",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(excerpt=""),
+                name="citation_excerpt_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: “{self.excerpt[:60]}”"

@@ -1,0 +1,45 @@
+"""Every read of the domain: querysets with the joins and prefetches their serializers need.
+
+Each list and detail endpoint takes its queryset from here, so the number of queries per request
+stays constant whatever the number of rows (tests assert it).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Citation, Contact, Official, Participant, Position, Source, Statement, Topic
+
+
+def _citations() -> Prefetch[Citation]:
+    return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id"))
+
+
+def _topics() -> Prefetch[Topic]:
+    return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
+
+
+def official_list() -> QuerySet[Official]:
+    positions = Position.objects.order_by("start_earliest", "id").prefetch_related(_citations())
+    return Official.objects.prefetch_related(Prefetch("positions", queryset=positions))
+
+
+def source_list() -> QuerySet[Source]:
+    return Source.objects.all()
+
+
+def contact_list() -> QuerySet[Contact]:
+    participants = Participant.objects.select_related("official").order_by("id")
+    return Contact.objects.prefetch_related(
+        Prefetch("participants", queryset=participants), _topics(), _citations()
+    )
+
+
+def statement_list() -> QuerySet[Statement]:
+    return Statement.objects.select_related("speaker", "contact", "origin").prefetch_related(
+        _topics(), _citations()
+    )
+
+
+def topic_list() -> QuerySet[Topic]:
+    return Topic.objects.all()
