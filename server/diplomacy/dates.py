@@ -167,30 +167,40 @@ def ends_after_starts(start: str, end: str, model_label: str) -> models.CheckCon
     )
 
 
-class PartialDateAttribute:
-    """Reads and writes a model's three partial-date columns as one ``PartialDate``."""
+class PartialDateAttribute(property):
+    """Reads and writes a model's three partial-date columns as one ``PartialDate``.
+
+    A ``property`` so that Django accepts it as a keyword of the model's constructor.
+    """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
+        super().__init__(self._get, self._set, doc=f"The partial date stored in {prefix}_*.")
 
-    @overload
-    def __get__(self, instance: None, owner: type) -> PartialDateAttribute: ...
-    @overload
-    def __get__(self, instance: object, owner: type) -> PartialDate | None: ...
-    def __get__(
-        self, instance: object | None, owner: type
-    ) -> PartialDate | PartialDateAttribute | None:
-        if instance is None:
-            return self
+    def _get(self, instance: object) -> PartialDate | None:
         return PartialDate.from_parts(
             getattr(instance, f"{self.prefix}_earliest"),
             getattr(instance, f"{self.prefix}_latest"),
             getattr(instance, f"{self.prefix}_precision"),
         )
 
-    def __set__(self, instance: object, value: PartialDate | str | None) -> None:
+    def _set(self, instance: object, value: PartialDate | str | None) -> None:
         if isinstance(value, str):
             value = PartialDate.parse(value) if value.strip() else None
         setattr(instance, f"{self.prefix}_earliest", value.earliest if value else None)
         setattr(instance, f"{self.prefix}_latest", value.latest if value else None)
         setattr(instance, f"{self.prefix}_precision", value.precision.value if value else "")
+
+    @overload  # type: ignore[override]
+    def __get__(self, instance: None, owner: type | None = None) -> PartialDateAttribute: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> PartialDate | None: ...
+    def __get__(
+        self, instance: object | None, owner: type | None = None
+    ) -> PartialDate | PartialDateAttribute | None:
+        if instance is None:
+            return self
+        return self._get(instance)
+
+    def __set__(self, instance: object, value: PartialDate | str | None) -> None:
+        self._set(instance, value)

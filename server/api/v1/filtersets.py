@@ -36,7 +36,7 @@ def official_slugs(field_name: str, help_text: str) -> django_filters.ModelMulti
 
 def topic_slugs() -> django_filters.ModelMultipleChoiceFilter:
     return django_filters.ModelMultipleChoiceFilter(
-        field_name="topics",
+        field_name="topics__slug",
         to_field_name="slug",
         queryset=Topic.objects.all(),
         distinct=True,
@@ -114,7 +114,9 @@ class ContactFilterSet(django_filters.FilterSet):
 
 
 class StatementFilterSet(django_filters.FilterSet):
-    speaker = official_slugs("speaker", "Slug of the speaking official; repeat for any of several.")
+    speaker = official_slugs(
+        "speaker__slug", "Slug of the speaking official; repeat for any of several."
+    )
     country = CountryFilter(field_name="speaker_country", help_text="The speaker's country.")
     kind = django_filters.MultipleChoiceFilter(choices=StatementKind.choices)
     language = LanguageFilter(help_text="Language tag; repeat for any of several.")

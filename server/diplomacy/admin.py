@@ -1,0 +1,261 @@
+"""The curators' admin. Every save and delete goes through ``services``, as the API's writes do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Model, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+
+from . import services
+from .dates import PartialDate
+from .models import (
+    Citation,
+    Contact,
+    Official,
+    Participant,
+    Position,
+    Record,
+    Source,
+    Statement,
+    Topic,
+)
+
+
+class PartialDateInput(forms.CharField):
+    """One text box for a partial date: "2024", "2024-07" or "2024-07-26"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "YYYY[-MM[-DD]]"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> PartialDate | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return PartialDate.parse(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class PartialDateForm(ModelForm):  # type: ignore[type-arg]
+    """Shows each partial date as one field and writes its three columns back."""
+
+    partial_dates: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.partial_dates:
+            value = getattr(self.instance, name)
+            self.initial.setdefault(name, value.isoformat() if value else "")
+
+    def _post_clean(self) -> None:
+        for name in self.partial_dates:
+            if name not in self.errors:
+                setattr(self.instance, name, self.cleaned_data.get(name))
+        super()._post_clean()
+        # The date columns are not form fields, so Django skips the checks that involve them.
+        try:
+            self.instance.validate_constraints()
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+def partial_date_form(model: type[Model], *names: str) -> type[PartialDateForm]:
+    columns = [f"{name}_{part}" for name in names for part in ("earliest", "latest", "precision")]
+    meta = type("Meta", (), {"model": model, "exclude": columns})
+    declared: dict[str, Any] = {
+        name: PartialDateInput(label=name.replace("_", " ").capitalize()) for name in names
+    }
+    return type(
+        f"{model.__name__}Form",
+        (PartialDateForm,),
+        {"Meta": meta, "partial_dates": names, **declared},
+    )
+
+
+class ServiceInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Saves and deletes inline rows through the services."""
+
+    def save_new(self, form: ModelForm, commit: bool = True) -> Any:  # type: ignore[type-arg]
+        instance = super().save_new(form, commit=False)
+        return services.part_save(instance) if commit else instance
+
+    def save_existing(self, form: ModelForm, obj: Any, commit: bool = True) -> Any:  # type: ignore[type-arg]
+        instance = super().save_existing(form, obj, commit=False)
+        return services.part_save(instance) if commit else instance
+
+    def delete_existing(self, obj: Any, commit: bool = True) -> None:
+        if commit:
+            services.part_delete(obj)
+
+
+class CitationInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = Citation
+    formset = ServiceInlineFormSet
+    extra = 0
+    min_num = 1
+    autocomplete_fields = ("source",)
+    fields = ("source", "excerpt", "locator")
+
+
+class PositionInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Position
+    form = partial_date_form(Position, "start", "end")
+    formset = ServiceInlineFormSet
+    extra = 0
+    fields = ("title", "organization", "country", "start", "end")
+    show_change_link = True
+
+
+class ParticipantInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Participant
+    formset = ServiceInlineFormSet
+    extra = 0
+    autocomplete_fields = ("official",)
+    fields = ("official", "label", "country", "role")
+
+
+class RecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Saves through the services; a change to the record or its inlines is one new version."""
+
+    readonly_fields: tuple[str, ...] = ("version", "created_at", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
+        services.record_save(obj, changed=change and form.has_changed())
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and not form.has_changed() and any(fs.has_changed() for fs in formsets):
+            services.record_touch(form.instance)
+
+    def delete_model(self, request: HttpRequest, obj: Record) -> None:
+        services.record_delete(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for record in queryset:
+            services.record_delete(record)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("slug", "name")
+    search_fields = ("slug", "name")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Official)
+class OfficialAdmin(RecordAdmin):
+    list_display = ("name", "slug", "country", "position_count", "version", "updated_at")
+    list_filter = ("country",)
+    search_fields = ("name", "slug", "aliases", "positions__title")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (PositionInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Official]:
+        return super().get_queryset(request).annotate(position_total=Count("positions"))
+
+    @admin.display(description="posts", ordering="position_total")
+    def position_count(self, official: Any) -> int:
+        return int(official.position_total)
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A post held, with the citations that support it (not editable inline on the official)."""
+
+    form = partial_date_form(Position, "start", "end")
+    list_display = ("official", "title", "organization", "country", "start", "end")
+    list_select_related = ("official",)
+    list_filter = ("country",)
+    search_fields = ("title", "organization", "official__name")
+    autocomplete_fields = ("official",)
+    inlines = (CitationInline,)
+
+    def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
+        services.part_save(obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if form.has_changed() or any(fs.has_changed() for fs in formsets):
+            services.record_touch(services.part_owner(form.instance))
+
+    def delete_model(self, request: HttpRequest, obj: Position) -> None:
+        services.part_delete(obj)
+
+
+@admin.register(Source)
+class SourceAdmin(RecordAdmin):
+    form = partial_date_form(Source, "published")
+    list_display = ("title", "kind", "author", "publisher", "published", "language")
+    list_filter = ("kind", "language")
+    search_fields = ("title", "author", "publisher")
+
+
+@admin.register(Contact)
+class ContactAdmin(RecordAdmin):
+    form = partial_date_form(Contact, "date", "end_date")
+    list_display = ("title", "kind", "status", "date", "location", "country", "citation_count")
+    list_filter = ("kind", "status", "country", "topics")
+    search_fields = ("title", "summary", "occasion", "location", "participants__label")
+    filter_horizontal = ("topics",)
+    inlines = (ParticipantInline, CitationInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
+        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+
+    @admin.display(description="citations", ordering="citation_total")
+    def citation_count(self, contact: Any) -> int:
+        return int(contact.citation_total)
+
+
+@admin.register(Statement)
+class StatementAdmin(RecordAdmin):
+    form = partial_date_form(Statement, "said")
+    list_display = ("short_text", "speaker_name", "said", "kind", "citation_count")
+    list_select_related = ("speaker",)
+    list_filter = ("kind", "speaker_country", "language", "topics")
+    search_fields = ("text", "speaker__name", "speaker_label")
+    autocomplete_fields = ("speaker", "contact", "origin")
+    filter_horizontal = ("topics",)
+    inlines = (CitationInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Statement]:
+        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+
+    @admin.display(description="text")
+    def short_text(self, statement: Statement) -> str:
+        return statement.text if len(statement.text) <= 80 else statement.text[:79] + "…"
+
+    @admin.display(description="speaker", ordering="speaker__name")
+    def speaker_name(self, statement: Statement) -> str:
+        return statement.speaker.name if statement.speaker else statement.speaker_label
+
+    @admin.display(description="citations", ordering="citation_total")
+    def citation_count(self, statement: Any) -> int:
+        return int(statement.citation_total)
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("source", "locator", "excerpt", "position", "contact", "statement")
+    list_select_related = ("source", "position", "contact", "statement")
+    search_fields = ("excerpt", "locator", "source__title")
+    autocomplete_fields = ("source", "position", "contact", "statement")
+    list_filter = ("source",)
+
+    def save_model(self, request: HttpRequest, obj: Citation, form: Any, change: bool) -> None:
+        services.part_save(obj)
+        services.record_touch(services.part_owner(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Citation) -> None:
+        owner = services.part_owner(obj)
+        services.part_delete(obj)
+        services.record_touch(owner)

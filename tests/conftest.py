@@ -1,0 +1,34 @@
+"""Shared fixtures: the article's dataset loaded into the test database, and a DRF client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+ARTICLE = "fixtures/article.json"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    # The manifest storage needs `collectstatic`; tests render admin pages without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Load the article once per session; each test runs in a transaction rolled back after it."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", ARTICLE, verbosity=0)
+    yield
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
