@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,11 +21,10 @@ def _plain_static_storage(settings: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the article once per session; each test runs in a transaction rolled back after it."""
     with django_db_blocker.unblock():
         call_command("loaddata", ARTICLE, verbosity=0)
-    yield
 
 
 @pytest.fixture

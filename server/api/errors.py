@@ -1,8 +1,8 @@
 """Errors as RFC 9457 problem details (``application/problem+json``).
 
-Every error the API returns, whether raised by DRF, by Django (404, 500) or by the database going
-away, has the same shape: ``type``, ``title``, ``status``, ``detail`` and, for validation, ``errors``
-keyed by field.
+Every error the API returns, whether raised by DRF, by Django (404, 500) or by the database
+going away, has the same shape: ``type``, ``title``, ``status``, ``detail`` and, for validation,
+``errors`` keyed by field.
 """
 
 from __future__ import annotations

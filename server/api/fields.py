@@ -18,7 +18,7 @@ PARTIAL_DATE_SCHEMA = {
 
 
 @extend_schema_field(PARTIAL_DATE_SCHEMA)
-class PartialDateField(serializers.Field):  # type: ignore[type-arg]
+class PartialDateField(serializers.Field):
     """A partial date as its ISO text, never padded: "2025", "2024-07", "2024-07-26"."""
 
     default_error_messages = {"invalid": "{reason}"}

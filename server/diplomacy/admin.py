@@ -35,7 +35,7 @@ class PartialDateInput(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "YYYY[-MM[-DD]]"}))
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> PartialDate | None:  # type: ignore[override]
+    def clean(self, value: Any) -> PartialDate | None:
         text = super().clean(value)
         if not text:
             return None
@@ -45,7 +45,7 @@ class PartialDateInput(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid") from None
 
 
-class PartialDateForm(ModelForm):  # type: ignore[type-arg]
+class PartialDateForm(ModelForm):
     """Shows each partial date as one field and writes its three columns back."""
 
     partial_dates: tuple[str, ...] = ()
@@ -60,12 +60,12 @@ class PartialDateForm(ModelForm):  # type: ignore[type-arg]
         for name in self.partial_dates:
             if name not in self.errors:
                 setattr(self.instance, name, self.cleaned_data.get(name))
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         # The date columns are not form fields, so Django skips the checks that involve them.
         try:
             self.instance.validate_constraints()
         except ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]
 
 
 def partial_date_form(model: type[Model], *names: str) -> type[PartialDateForm]:
@@ -81,14 +81,14 @@ def partial_date_form(model: type[Model], *names: str) -> type[PartialDateForm]:
     )
 
 
-class ServiceInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class ServiceInlineFormSet(BaseInlineFormSet):
     """Saves and deletes inline rows through the services."""
 
-    def save_new(self, form: ModelForm, commit: bool = True) -> Any:  # type: ignore[type-arg]
+    def save_new(self, form: ModelForm, commit: bool = True) -> Any:
         instance = super().save_new(form, commit=False)
         return services.part_save(instance) if commit else instance
 
-    def save_existing(self, form: ModelForm, obj: Any, commit: bool = True) -> Any:  # type: ignore[type-arg]
+    def save_existing(self, form: ModelForm, obj: Any, commit: bool = True) -> Any:
         instance = super().save_existing(form, obj, commit=False)
         return services.part_save(instance) if commit else instance
 
@@ -97,7 +97,7 @@ class ServiceInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
             services.part_delete(obj)
 
 
-class CitationInline(admin.StackedInline):  # type: ignore[type-arg]
+class CitationInline(admin.StackedInline):
     model = Citation
     formset = ServiceInlineFormSet
     extra = 0
@@ -106,7 +106,7 @@ class CitationInline(admin.StackedInline):  # type: ignore[type-arg]
     fields = ("source", "excerpt", "locator")
 
 
-class PositionInline(admin.TabularInline):  # type: ignore[type-arg]
+class PositionInline(admin.TabularInline):
     model = Position
     form = partial_date_form(Position, "start", "end")
     formset = ServiceInlineFormSet
@@ -115,7 +115,7 @@ class PositionInline(admin.TabularInline):  # type: ignore[type-arg]
     show_change_link = True
 
 
-class ParticipantInline(admin.TabularInline):  # type: ignore[type-arg]
+class ParticipantInline(admin.TabularInline):
     model = Participant
     formset = ServiceInlineFormSet
     extra = 0
@@ -123,10 +123,10 @@ class ParticipantInline(admin.TabularInline):  # type: ignore[type-arg]
     fields = ("official", "label", "country", "role")
 
 
-class RecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RecordAdmin(admin.ModelAdmin):
     """Saves through the services; a change to the record or its inlines is one new version."""
 
-    readonly_fields: tuple[str, ...] = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at")
 
     def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
         services.record_save(obj, changed=change and form.has_changed())
@@ -145,7 +145,7 @@ class RecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TopicAdmin(admin.ModelAdmin):
     list_display = ("slug", "name")
     search_fields = ("slug", "name")
     prepopulated_fields = {"slug": ("name",)}
@@ -168,7 +168,7 @@ class OfficialAdmin(RecordAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PositionAdmin(admin.ModelAdmin):
     """A post held, with the citations that support it (not editable inline on the official)."""
 
     form = partial_date_form(Position, "start", "end")
@@ -244,7 +244,7 @@ class StatementAdmin(RecordAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CitationAdmin(admin.ModelAdmin):
     list_display = ("source", "locator", "excerpt", "position", "contact", "statement")
     list_select_related = ("source", "position", "contact", "statement")
     search_fields = ("excerpt", "locator", "source__title")

@@ -126,8 +126,8 @@ def partial_date_fields(
 ) -> tuple[models.DateField[Any, Any], models.DateField[Any, Any], models.CharField[Any, Any]]:
     """The three columns of an optional partial date: earliest day, latest day, precision.
 
-    Used in a model body as ``said_earliest, said_latest, said_precision = partial_date_fields(...)``
-    together with ``said = PartialDateAttribute("said")`` and ``partial_date_constraints("said")``.
+    In a model body: ``said_earliest, said_latest, said_precision = partial_date_fields("said")``
+    with ``said = PartialDateAttribute("said")`` and ``partial_date_constraints("said", ...)``.
     """
     return (
         models.DateField(f"{verbose_name} (earliest day)", null=True, blank=True, db_index=True),
@@ -191,7 +191,7 @@ class PartialDateAttribute(property):
         setattr(instance, f"{self.prefix}_latest", value.latest if value else None)
         setattr(instance, f"{self.prefix}_precision", value.precision.value if value else "")
 
-    @overload  # type: ignore[override]
+    @overload
     def __get__(self, instance: None, owner: type | None = None) -> PartialDateAttribute: ...
     @overload
     def __get__(self, instance: object, owner: type | None = None) -> PartialDate | None: ...

@@ -21,7 +21,7 @@ language_code = RegexValidator(
 )
 
 
-def country_field(verbose_name: str = "country", **options: object) -> models.CharField:  # type: ignore[type-arg]
+def country_field(verbose_name: str = "country", **options: object) -> models.CharField:
     return models.CharField(
         verbose_name,
         max_length=2,

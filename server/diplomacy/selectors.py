@@ -11,11 +11,11 @@ from django.db.models import Prefetch, QuerySet
 from .models import Citation, Contact, Official, Participant, Position, Source, Statement, Topic
 
 
-def _citations() -> Prefetch[Citation]:
+def _citations() -> Prefetch:
     return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id"))
 
 
-def _topics() -> Prefetch[Topic]:
+def _topics() -> Prefetch:
     return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
 
 

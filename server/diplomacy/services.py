@@ -11,7 +11,7 @@ from typing import TypeVar
 from django.db import transaction
 from django.db.models import F
 
-from .models import Citation, Contact, Official, Participant, Position, Record, Statement
+from .models import Citation, Contact, Participant, Position, Record, Statement
 
 RecordT = TypeVar("RecordT", bound=Record)
 Part = Position | Participant | Citation
@@ -37,7 +37,7 @@ def record_save(record: RecordT, *, changed: bool = True) -> RecordT:
 @transaction.atomic
 def record_touch(record: Record) -> None:
     """Count a change made to the record's nested parts as a new version of the record."""
-    type(record).objects.filter(pk=record.pk).update(version=F("version") + 1)
+    type(record)._default_manager.filter(pk=record.pk).update(version=F("version") + 1)
     record.refresh_from_db(fields=["version", "updated_at"])
 
 
@@ -53,11 +53,9 @@ def part_owner(part: Part) -> Record:
         return part.official
     if isinstance(part, Participant):
         return part.contact
-    owner: Official | Contact | Statement | None
-    if part.position_id is not None:
-        owner = part.position.official
-    else:
-        owner = part.contact or part.statement
+    if part.position is not None:
+        return part.position.official
+    owner: Contact | Statement | None = part.contact or part.statement
     assert owner is not None, "a citation always cites one record (database check)"
     return owner
 

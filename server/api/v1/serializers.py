@@ -47,7 +47,7 @@ class ContactBriefSerializer(serializers.ModelSerializer[Contact]):
 
 
 class CitationSerializer(serializers.ModelSerializer[Citation]):
-    source = SourceBriefSerializer()
+    source = SourceBriefSerializer()  # type: ignore[assignment]
 
     class Meta:
         model = Citation
@@ -103,7 +103,7 @@ class ParticipantSerializer(serializers.ModelSerializer[Participant]):
         fields = ("official", "label", "country", "role")
 
 
-def topic_slugs() -> serializers.SlugRelatedField:  # type: ignore[type-arg]
+def topic_slugs() -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
 
 

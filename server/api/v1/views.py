@@ -14,7 +14,7 @@ def partial_date_ordering(prefix: str) -> tuple[str, str]:
     return (f"{prefix}_earliest", f"-{prefix}_latest")
 
 
-class OfficialViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class OfficialViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = selectors.official_list()
     serializer_class = serializers.OfficialSerializer
     filterset_class = filtersets.OfficialFilterSet
@@ -23,7 +23,7 @@ class OfficialViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     ordering = ("name",)
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = selectors.source_list()
     serializer_class = serializers.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
@@ -33,7 +33,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     ordering = ("title",)
 
 
-class ContactViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = selectors.contact_list()
     serializer_class = serializers.ContactSerializer
     filterset_class = filtersets.ContactFilterSet
@@ -50,7 +50,7 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     ordering = ("date",)
 
 
-class StatementViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = selectors.statement_list()
     serializer_class = serializers.StatementSerializer
     filterset_class = filtersets.StatementFilterSet
