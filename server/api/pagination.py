@@ -1,11 +1,45 @@
-"""List pagination: ``limit``/``offset`` with a capped page size and a stable order."""
+"""List pagination: ``limit``/``offset`` with a capped page size and a stable order.
 
+DRF falls back to the default page when ``limit`` or ``offset`` is not a number; here a malformed
+value is a 400, like every other malformed parameter. A ``limit`` above the cap gets the cap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
+def _non_negative_int(request: Request, name: str, *, minimum: int) -> int | None:
+    raw = request.query_params.getlist(name)
+    if not raw:
+        return None
+    if len(raw) > 1:
+        raise ValidationError({name: [f"Give {name} once."]})
+    try:
+        value = int(raw[0])
+    except ValueError:
+        raise ValidationError({name: [f"{name} must be a whole number."]}) from None
+    if value < minimum:
+        raise ValidationError({name: [f"{name} must be at least {minimum}."]})
+    return value
+
+
 class CappedLimitOffsetPagination(LimitOffsetPagination):
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
+
+    def get_limit(self, request: Request) -> int:
+        limit = _non_negative_int(request, self.limit_query_param, minimum=1)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request: Request) -> int:
+        return _non_negative_int(request, self.offset_query_param, minimum=0) or 0

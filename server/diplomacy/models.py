@@ -91,7 +91,7 @@ class Source(Record):
     publisher = models.CharField(max_length=200, blank=True)
     published_earliest, published_latest, published_precision = partial_date_fields("published")
     published = PartialDateAttribute("published")
-    url = models.URLField(max_length=500, blank=True)
+    document_url = models.URLField("URL", max_length=500, blank=True)
     language = models.CharField(max_length=20, blank=True, validators=[language_code])
     notes = models.TextField(blank=True)
 

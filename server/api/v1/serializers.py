@@ -77,7 +77,6 @@ class OfficialSerializer(serializers.ModelSerializer[Official]):
 class SourceSerializer(serializers.ModelSerializer[Source]):
     url = detail_url("source")
     published = PartialDateField(allow_null=True)
-    document_url = serializers.URLField(source="url", allow_blank=True)
 
     class Meta:
         model = Source
