@@ -12,12 +12,15 @@ ARTICLE = "fixtures/article.json"
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    # The manifest storage needs `collectstatic`; tests render admin pages without it.
+def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) -> None:
+    # Serve static files from the apps themselves, as `collectstatic` + whitenoise would.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.STATIC_ROOT = tmp_path_factory.getbasetemp() / "static"
+    settings.STATIC_ROOT.mkdir(exist_ok=True)
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture(scope="session")

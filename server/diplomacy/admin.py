@@ -68,12 +68,14 @@ class PartialDateForm(ModelForm):
             self._update_errors(error)  # type: ignore[attr-defined]
 
 
-def partial_date_form(model: type[Model], *names: str) -> type[PartialDateForm]:
+def partial_date_form(
+    model: type[Model], *names: str, **extra_fields: forms.Field
+) -> type[PartialDateForm]:
     columns = [f"{name}_{part}" for name in names for part in ("earliest", "latest", "precision")]
     meta = type("Meta", (), {"model": model, "exclude": columns})
     declared: dict[str, Any] = {
         name: PartialDateInput(label=name.replace("_", " ").capitalize()) for name in names
-    }
+    } | extra_fields
     return type(
         f"{model.__name__}Form",
         (PartialDateForm,),
@@ -193,7 +195,13 @@ class PositionAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
-    form = partial_date_form(Source, "published")
+    form = partial_date_form(
+        Source,
+        "published",
+        document_url=forms.URLField(
+            label="URL", max_length=500, required=False, assume_scheme="https"
+        ),
+    )
     list_display = ("title", "kind", "author", "publisher", "published", "language")
     list_filter = ("kind", "language")
     search_fields = ("title", "author", "publisher")
