@@ -26,7 +26,7 @@ class Precision(StrEnum):
         return [(member.value, member.value) for member in cls]
 
 
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+_PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ the sources (with verbatim excerpts) that every claim rests on."""
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from .dates import (
@@ -127,6 +127,9 @@ class Position(models.Model):
         return f"{self.title}, {self.organization}" if self.organization else self.title
 
 
+MAX_DURATION_MINUTES = 7 * 24 * 60
+
+
 class ContactKind(models.TextChoices):
     SUMMIT = "summit"
     MEETING = "meeting"
@@ -157,7 +160,10 @@ class Contact(Record):
     country = country_field(db_index=True)
     occasion = models.CharField(max_length=300, blank=True)
     duration_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MINUTES)],
+        help_text="How long it lasted, where the source says; longer contacts have an end date.",
     )
     summary = models.TextField(blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="contacts")
@@ -170,8 +176,8 @@ class Contact(Record):
             ends_after_starts("date", "end_date", "contact"),
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__isnull=True)
-                | models.Q(duration_minutes__gte=1),
-                name="contact_duration_positive",
+                | models.Q(duration_minutes__gte=1, duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="contact_duration_within_a_week",
             ),
         ]
 

@@ -13,8 +13,9 @@ from django.db.models import F
 
 from .models import Citation, Contact, Participant, Position, Record, Statement
 
-RecordT = TypeVar("RecordT", bound=Record)
 Part = Position | Participant | Citation
+RecordT = TypeVar("RecordT", bound=Record)
+PartT = TypeVar("PartT", Position, Participant, Citation)
 
 
 def _fill_derived_fields(record: Record) -> None:
@@ -61,7 +62,7 @@ def part_owner(part: Part) -> Record:
 
 
 @transaction.atomic
-def part_save(part: Part) -> Part:
+def part_save(part: PartT) -> PartT:
     part.full_clean()
     part.save()
     return part

@@ -156,7 +156,8 @@ def test_page_size_defaults_and_is_capped(api):
         factories.source()
     body = api.get("/api/v1/sources/").json()
     assert len(body["results"]) == DEFAULT_PAGE_SIZE
-    assert body["next"] is not None and body["previous"] is None
+    assert body["next"] is not None
+    assert body["previous"] is None
     capped = api.get("/api/v1/sources/", {"limit": 10_000}).json()
     assert len(capped["results"]) == MAX_PAGE_SIZE
     assert capped["count"] == MAX_PAGE_SIZE + 5

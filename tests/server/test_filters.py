@@ -30,7 +30,8 @@ def test_repeated_speaker_means_either(api):
     both = ids(api, "/api/v1/statements/", speaker=["xi-jinping", "yoon-suk-yeol"])
     xi = ids(api, "/api/v1/statements/", speaker="xi-jinping")
     yoon = ids(api, "/api/v1/statements/", speaker="yoon-suk-yeol")
-    assert xi and yoon
+    assert xi
+    assert yoon
     assert both == xi | yoon
 
 

@@ -26,7 +26,7 @@ def article_records() -> list[dict[str, object]]:
 
 @pytest.mark.skipif(not SHARED_SEED.exists(), reason="the shared seed is not beside this clone")
 def test_bundled_article_is_the_seed_text():
-    assert ARTICLE_TEXT == SHARED_SEED.read_text(encoding="utf-8")
+    assert SHARED_SEED.read_text(encoding="utf-8") == ARTICLE_TEXT
 
 
 def test_the_whole_fixture_is_loaded():

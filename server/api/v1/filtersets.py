@@ -25,8 +25,13 @@ from server.diplomacy.models import (
 )
 
 
-def official_slugs(field_name: str, help_text: str) -> django_filters.ModelMultipleChoiceFilter:
-    return django_filters.ModelMultipleChoiceFilter(
+@extend_schema_field(OpenApiTypes.STR)
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Records by the slug of a related object; an unknown slug is a 400."""
+
+
+def official_slugs(field_name: str, help_text: str) -> SlugsFilter:
+    return SlugsFilter(
         field_name=field_name,
         to_field_name="slug",
         queryset=Official.objects.all(),
@@ -34,8 +39,8 @@ def official_slugs(field_name: str, help_text: str) -> django_filters.ModelMulti
     )
 
 
-def topic_slugs() -> django_filters.ModelMultipleChoiceFilter:
-    return django_filters.ModelMultipleChoiceFilter(
+def topic_slugs() -> SlugsFilter:
+    return SlugsFilter(
         field_name="topics__slug",
         to_field_name="slug",
         queryset=Topic.objects.all(),
@@ -88,7 +93,7 @@ class ContactFilterSet(django_filters.FilterSet):
     )
     kind = django_filters.MultipleChoiceFilter(choices=ContactKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=ContactStatus.choices)
-    official = django_filters.ModelMultipleChoiceFilter(
+    official = SlugsFilter(
         to_field_name="slug",
         queryset=Official.objects.all(),
         method="filter_official",

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from server.api.fields import PartialDateField
 from server.diplomacy.models import (
+    MAX_DURATION_MINUTES,
     Citation,
     Contact,
     Official,
@@ -110,6 +111,9 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
     url = detail_url("contact")
     date = PartialDateField(allow_null=True)
     end_date = PartialDateField(allow_null=True)
+    duration_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_DURATION_MINUTES, allow_null=True
+    )
     participants = ParticipantSerializer(many=True)
     topics = topic_slugs()
     citations = CitationSerializer(many=True)

@@ -13,7 +13,7 @@ router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("statements", views.StatementViewSet, basename="statement")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
     *router.urls,
