@@ -61,9 +61,16 @@ class PartialDateForm(ModelForm):
             if name not in self.errors:
                 setattr(self.instance, name, self.cleaned_data.get(name))
         super()._post_clean()  # type: ignore[misc]
-        # The date columns are not form fields, so Django skips the checks that involve them.
+        # The date columns are not form fields, so Django skipped the checks on them; run those
+        # (and only those: the others have run already).
+        date_columns = {
+            f"{name}_{part}"
+            for name in self.partial_dates
+            for part in ("earliest", "latest", "precision")
+        }
+        others = {field.name for field in self.instance._meta.fields} - date_columns
         try:
-            self.instance.validate_constraints()
+            self.instance.validate_constraints(exclude=others)
         except ValidationError as error:
             self._update_errors(error)  # type: ignore[attr-defined]
 
@@ -83,6 +90,11 @@ def partial_date_form(
     )
 
 
+def _stored_owner(part: services.Part) -> Record:
+    """The record a nested part belongs to in the database, before the form's change is saved."""
+    return services.part_owner(type(part)._default_manager.get(pk=part.pk))
+
+
 class ServiceInlineFormSet(BaseInlineFormSet):
     """Saves and deletes inline rows through the services."""
 
@@ -100,12 +112,17 @@ class ServiceInlineFormSet(BaseInlineFormSet):
 
 
 class CitationInline(admin.StackedInline):
+    """Every claim keeps at least one citation: removing the last one is a form error."""
+
     model = Citation
     formset = ServiceInlineFormSet
     extra = 0
     min_num = 1
     autocomplete_fields = ("source",)
     fields = ("source", "excerpt", "locator")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
 class PositionInline(admin.TabularInline):
@@ -162,7 +179,9 @@ class OfficialAdmin(RecordAdmin):
     inlines = (PositionInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Official]:
-        return super().get_queryset(request).annotate(position_total=Count("positions"))
+        return (
+            super().get_queryset(request).annotate(position_total=Count("positions", distinct=True))
+        )
 
     @admin.display(description="posts", ordering="position_total")
     def position_count(self, official: Any) -> int:
@@ -182,12 +201,13 @@ class PositionAdmin(admin.ModelAdmin):
     inlines = (CitationInline,)
 
     def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
+        obj._previous_owner = _stored_owner(obj) if change else None  # type: ignore[attr-defined]
         services.part_save(obj)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if form.has_changed() or any(fs.has_changed() for fs in formsets):
-            services.record_touch(services.part_owner(form.instance))
+            services.parts_changed(form.instance, previous_owner=form.instance._previous_owner)
 
     def delete_model(self, request: HttpRequest, obj: Position) -> None:
         services.part_delete(obj)
@@ -217,7 +237,9 @@ class ContactAdmin(RecordAdmin):
     inlines = (ParticipantInline, CitationInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
-        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+        return (
+            super().get_queryset(request).annotate(citation_total=Count("citations", distinct=True))
+        )
 
     @admin.display(description="citations", ordering="citation_total")
     def citation_count(self, contact: Any) -> int:
@@ -236,7 +258,9 @@ class StatementAdmin(RecordAdmin):
     inlines = (CitationInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Statement]:
-        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+        return (
+            super().get_queryset(request).annotate(citation_total=Count("citations", distinct=True))
+        )
 
     @admin.display(description="text")
     def short_text(self, statement: Statement) -> str:
@@ -254,14 +278,16 @@ class StatementAdmin(RecordAdmin):
 @admin.register(Citation)
 class CitationAdmin(admin.ModelAdmin):
     list_display = ("source", "locator", "excerpt", "position", "contact", "statement")
-    list_select_related = ("source", "position", "contact", "statement")
+    list_select_related = ("source", "position", "contact", "statement__speaker")
     search_fields = ("excerpt", "locator", "source__title")
     autocomplete_fields = ("source", "position", "contact", "statement")
     list_filter = ("source",)
 
     def save_model(self, request: HttpRequest, obj: Citation, form: Any, change: bool) -> None:
+        previous_owner = _stored_owner(obj) if change else None
         services.part_save(obj)
-        services.record_touch(services.part_owner(obj))
+        if form.has_changed():
+            services.parts_changed(obj, previous_owner=previous_owner)
 
     def delete_model(self, request: HttpRequest, obj: Citation) -> None:
         owner = services.part_owner(obj)

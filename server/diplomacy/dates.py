@@ -38,6 +38,7 @@ class PartialDate:
     precision: Precision
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "precision", Precision(self.precision))
         if self.latest < self.earliest:
             raise ValueError("A partial date cannot end before it starts.")
         if self != PartialDate.parse(self.isoformat()):
@@ -153,7 +154,7 @@ def partial_date_constraints(prefix: str, model_label: str) -> list[models.BaseC
             f"{precision}__in": [p.value for p in Precision],
             f"{latest}__gte": models.F(earliest),
         }
-    )
+    ) & (~models.Q(**{precision: Precision.DAY.value}) | models.Q(**{latest: models.F(earliest)}))
     return [models.CheckConstraint(condition=unset | set_, name=f"{model_label}_{prefix}_coherent")]
 
 
@@ -187,6 +188,11 @@ class PartialDateAttribute(property):
     def _set(self, instance: object, value: PartialDate | str | None) -> None:
         if isinstance(value, str):
             value = PartialDate.parse(value) if value.strip() else None
+        elif value is not None and not isinstance(value, PartialDate):
+            raise TypeError(
+                f"{self.prefix} takes a PartialDate, its text (YYYY, YYYY-MM, YYYY-MM-DD) or None, "
+                f"not {type(value).__name__}."
+            )
         setattr(instance, f"{self.prefix}_earliest", value.earliest if value else None)
         setattr(instance, f"{self.prefix}_latest", value.latest if value else None)
         setattr(instance, f"{self.prefix}_precision", value.precision.value if value else "")

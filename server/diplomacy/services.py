@@ -62,6 +62,15 @@ def part_owner(part: Part) -> Record:
 
 
 @transaction.atomic
+def parts_changed(part: Part, *, previous_owner: Record | None = None) -> None:
+    """A nested part changed on its own: a new version of its record (and of the one it left)."""
+    owner = part_owner(part)
+    record_touch(owner)
+    if previous_owner is not None and previous_owner != owner:
+        record_touch(previous_owner)
+
+
+@transaction.atomic
 def part_save(part: PartT) -> PartT:
     part.full_clean()
     part.save()
