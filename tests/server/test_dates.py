@@ -618,3 +618,30 @@ def test_statement_with_neither_speaker_nor_label_is_refused() -> None:
         "statement_speaker_or_label", lambda: Statement.objects.create(text="x", kind="quote")
     )
     assert _statement(speaker=_official(), speaker_label="").pk is not None
+
+
+def test_precision_given_as_text_is_coerced_to_the_enum() -> None:
+    date = PartialDate(D(2024, 7, 1), D(2024, 7, 31), "month")  # type: ignore[arg-type]
+    assert date.precision is Precision.MONTH
+    assert date.isoformat() == "2024-07"
+
+
+@pytest.mark.parametrize("value", [D(2024, 7, 26), 2024])
+def test_assigning_anything_but_a_partial_date_or_text_is_a_clear_type_error(value) -> None:
+    statement = Statement(text="x", kind="paraphrase", speaker_label="Office")
+    with pytest.raises(TypeError, match="said takes a PartialDate"):
+        statement.said = value
+    assert statement.said is None
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_day_precision_spanning_two_days() -> None:
+    with transaction.atomic(), pytest.raises(IntegrityError, match="said_coherent"):
+        Statement.objects.create(
+            text="x",
+            kind="paraphrase",
+            speaker_label="Office",
+            said_earliest=D(2024, 7, 1),
+            said_latest=D(2024, 7, 2),
+            said_precision="day",
+        )
