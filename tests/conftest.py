@@ -8,8 +8,6 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-ARTICLE = "fixtures/article.json"
-
 
 @pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) -> None:
@@ -27,7 +25,7 @@ def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) ->
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the article once per session; each test runs in a transaction rolled back after it."""
     with django_db_blocker.unblock():
-        call_command("loaddata", ARTICLE, verbosity=0)
+        call_command("seed", verbosity=0)
 
 
 @pytest.fixture

@@ -10,16 +10,7 @@ import itertools
 from typing import Any
 
 from server.diplomacy import services
-from server.diplomacy.models import (
-    Citation,
-    Contact,
-    Official,
-    Participant,
-    Position,
-    Source,
-    Statement,
-    Topic,
-)
+from server.diplomacy.models import Contact, Official, Source, Statement, Topic
 
 _sequence = itertools.count(1)
 
@@ -27,7 +18,7 @@ _sequence = itertools.count(1)
 def source(**fields: Any) -> Source:
     fields.setdefault("title", f"[Test source {next(_sequence)}]")
     fields.setdefault("kind", "news")
-    return services.record_save(Source(**fields))
+    return services.record_create(Source, fields)
 
 
 def topic(slug: str | None = None) -> Topic:
@@ -35,24 +26,23 @@ def topic(slug: str | None = None) -> Topic:
     return Topic.objects.get_or_create(slug=slug, defaults={"name": slug})[0]
 
 
-def cite(
-    record: Position | Contact | Statement, cited: Source | None = None, **fields: Any
-) -> Citation:
-    fields.setdefault("excerpt", "Test excerpt.")
-    citation = Citation(source=cited or source(), **fields)
-    setattr(citation, type(record).__name__.lower(), record)
-    return services.part_save(citation)
+def citations(cited: Source | None = None, excerpt: str = "Test excerpt.") -> list[dict[str, Any]]:
+    return [{"source": cited or source(), "excerpt": excerpt, "locator": "paragraph 1"}]
 
 
 def official(*, country: str = "ZZ", positions: int = 1, **fields: Any) -> Official:
     number = next(_sequence)
     fields.setdefault("slug", f"t-official-{number}")
     fields.setdefault("name", f"Test Official {number}")
-    record = services.record_save(Official(country=country, **fields))
-    for index in range(positions):
-        post = services.part_save(Position(official=record, title=f"Post {index}", start="2020"))
-        cite(post)
-    return record
+    fields["country"] = country
+    fields.setdefault(
+        "positions",
+        [
+            {"title": f"Post {index}", "start": "2020", "citations": citations()}
+            for index in range(positions)
+        ],
+    )
+    return services.record_create(Official, fields)
 
 
 def contact(
@@ -61,14 +51,13 @@ def contact(
     fields.setdefault("title", f"Test contact {next(_sequence)}")
     fields.setdefault("kind", "meeting")
     fields.setdefault("country", "ZZ")
-    record = services.record_save(Contact(**fields))
-    for member in officials:
-        services.part_save(Participant(contact=record, official=member, country=member.country))
-    if not officials:
-        services.part_save(Participant(contact=record, label="Test delegation", country="ZZ"))
-    record.topics.add(*topics)
-    cite(record)
-    return record
+    participants = [{"official": member, "country": member.country} for member in officials]
+    fields.setdefault(
+        "participants", participants or [{"label": "Test delegation", "country": "ZZ"}]
+    )
+    fields.setdefault("topics", list(topics))
+    fields.setdefault("citations", citations())
+    return services.record_create(Contact, fields)
 
 
 def statement(
@@ -79,7 +68,6 @@ def statement(
     if "speaker" not in fields:
         fields.setdefault("speaker_label", "Test office")
         fields.setdefault("speaker_country", "ZZ")
-    record = services.record_save(Statement(**fields))
-    record.topics.add(*topics)
-    cite(record, cited)
-    return record
+    fields.setdefault("topics", list(topics))
+    fields.setdefault("citations", citations(cited, excerpt=fields["text"]))
+    return services.record_create(Statement, fields)

@@ -148,19 +148,21 @@ class RecordAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "created_at", "updated_at")
 
     def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
-        services.record_save(obj, changed=change and form.has_changed())
+        services.record_stage(obj)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        if change and not form.has_changed() and any(fs.has_changed() for fs in formsets):
-            services.record_touch(form.instance)
+        changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
+        services.record_commit(
+            form.instance, user=request.user, created=not change, changed=changed
+        )
 
     def delete_model(self, request: HttpRequest, obj: Record) -> None:
-        services.record_delete(obj)
+        services.record_delete(obj, user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for record in queryset:
-            services.record_delete(record)
+            services.record_delete(record, user=request.user)
 
 
 @admin.register(Topic)
@@ -207,7 +209,9 @@ class PositionAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if form.has_changed() or any(fs.has_changed() for fs in formsets):
-            services.parts_changed(form.instance, previous_owner=form.instance._previous_owner)
+            services.parts_changed(
+                form.instance, previous_owner=form.instance._previous_owner, user=request.user
+            )
 
     def delete_model(self, request: HttpRequest, obj: Position) -> None:
         services.part_delete(obj)
@@ -287,9 +291,9 @@ class CitationAdmin(admin.ModelAdmin):
         previous_owner = _stored_owner(obj) if change else None
         services.part_save(obj)
         if form.has_changed():
-            services.parts_changed(obj, previous_owner=previous_owner)
+            services.parts_changed(obj, previous_owner=previous_owner, user=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Citation) -> None:
         owner = services.part_owner(obj)
         services.part_delete(obj)
-        services.record_touch(owner)
+        services.record_touch(owner, user=request.user)

@@ -6,3 +6,6 @@ class DiplomacyConfig(AppConfig):
     label = "diplomacy"
     verbose_name = "Diplomacy"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)

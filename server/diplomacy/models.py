@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from .dates import (
     PartialDateAttribute,
@@ -32,6 +33,25 @@ def country_field(verbose_name: str = "country", **options: object) -> models.Ch
     )
 
 
+class Revision(models.Model):
+    """Extra columns of a resource's history rows: the whole record, nested parts included, as it
+    stood after that change (see ``revisions.snapshot``), so that any version can be read back,
+    compared with the one before, or restored."""
+
+    snapshot = models.JSONField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def resource_history() -> HistoricalRecords:
+    return HistoricalRecords(bases=[Revision])
+
+
+def part_history() -> HistoricalRecords:
+    return HistoricalRecords()
+
+
 class Record(models.Model):
     """Common fields of every resource: a stable id, a version bumped on each change, timestamps."""
 
@@ -46,6 +66,7 @@ class Record(models.Model):
 class Topic(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
+    history = part_history()
 
     class Meta:
         ordering = ["slug"]
@@ -62,6 +83,7 @@ class Official(Record):
     )
     country = country_field(db_index=True)
     notes = models.TextField(blank=True)
+    history = resource_history()
 
     class Meta:
         ordering = ["name", "id"]
@@ -94,6 +116,11 @@ class Source(Record):
     document_url = models.URLField("URL", max_length=500, blank=True)
     language = models.CharField(max_length=20, blank=True, validators=[language_code])
     notes = models.TextField(blank=True)
+    text = models.TextField(
+        blank=True,
+        help_text="The document's full text, if stored: every excerpt citing it must be in it.",
+    )
+    history = resource_history()
 
     class Meta:
         ordering = ["title", "id"]
@@ -114,6 +141,7 @@ class Position(models.Model):
     start = PartialDateAttribute("start")
     end_earliest, end_latest, end_precision = partial_date_fields("end")
     end = PartialDateAttribute("end")
+    history = part_history()
 
     class Meta:
         ordering = ["official_id", "start_earliest", "id"]
@@ -167,6 +195,7 @@ class Contact(Record):
     )
     summary = models.TextField(blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="contacts")
+    history = resource_history()
 
     class Meta:
         ordering = ["date_earliest", "id"]
@@ -201,6 +230,7 @@ class Participant(models.Model):
     )
     country = country_field()
     role = models.CharField(max_length=200, blank=True)
+    history = part_history()
 
     class Meta:
         ordering = ["contact_id", "id"]
@@ -247,6 +277,7 @@ class Statement(Record):
         help_text="The document the words were first published in (an interview, a column).",
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="statements")
+    history = resource_history()
 
     class Meta:
         ordering = ["said_earliest", "id"]
@@ -284,6 +315,7 @@ class Citation(models.Model):
     statement = models.ForeignKey(
         Statement, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
     )
+    history = part_history()
 
     class Meta:
         ordering = ["id"]
