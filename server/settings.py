@@ -1,6 +1,7 @@
 """Détente settings: everything that differs between machines comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -109,7 +110,7 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "server.api.schema.ProblemAwareAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "server.api.pagination.CappedLimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "server.api.filtering.StrictFilterBackend",
@@ -120,9 +121,21 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Token first, so that a request without credentials is answered 401 with its challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "server.api.throttling.AnonymousRate",
+        "server.api.throttling.TokenRate",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DETENTE_THROTTLE_ANON", "600/minute"),
+        "user": os.environ.get("DETENTE_THROTTLE_USER", "3000/minute"),
+    },
+    # Without trusted proxies the client is REMOTE_ADDR: X-Forwarded-For could be forged.
+    "NUM_PROXIES": int(os.environ.get("DETENTE_TRUSTED_PROXIES", "0")),
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
@@ -130,6 +143,12 @@ REST_FRAMEWORK = {
     "ORDERING_PARAM": "ordering",
     "SEARCH_PARAM": "q",
     "URL_FORMAT_OVERRIDE": "format",
+}
+
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("DETENTE_TOKEN_TTL_DAYS", "90"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -11,11 +11,14 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from server.diplomacy import services
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://detente.example/problems/"
@@ -110,6 +113,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         )
         return _problem(context, body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
+    domain = _domain_problem(exc)
+    if domain is not None:
+        return _problem(context, domain)
+
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_errors(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -140,6 +149,45 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 
 _KEPT_HEADERS = {"Allow", "Retry-After", "WWW-Authenticate"}
+
+
+def _django_errors(error: DjangoValidationError) -> dict[str, Any]:
+    if isinstance(error, services.InvalidRecord):
+        errors = error.errors
+    elif hasattr(error, "error_dict"):
+        errors = error.message_dict
+    else:
+        return {"non_field_errors": error.messages}
+    return {
+        ("non_field_errors" if name == "__all__" else name): value for name, value in errors.items()
+    }
+
+
+def _domain_problem(exc: Exception) -> dict[str, Any] | None:
+    """The domain's refusals, as the HTTP statuses a client expects."""
+    if isinstance(exc, services.VersionConflict):
+        body = problem_body(
+            412,
+            "Precondition failed",
+            f"{exc} Read the record again and apply your change to that version.",
+            slug="version-conflict",
+        )
+        body["current_version"] = exc.current
+        return body
+    if isinstance(exc, services.RecordInUse):
+        body = problem_body(409, "Conflict", str(exc), slug="record-in-use")
+        body["referenced_by"] = [
+            {"type": type(record).__name__.lower(), "id": record.pk} for record in exc.dependents
+        ]
+        return body
+    if isinstance(exc, services.NotRestorable):
+        return problem_body(409, "Conflict", str(exc), slug="not-restorable")
+    if isinstance(exc, IntegrityError):
+        logger.warning("Integrity error answered as 409: %s", exc)
+        return problem_body(
+            409, "Conflict", "The change conflicts with the stored data.", slug="integrity"
+        )
+    return None
 
 
 def _problem(

@@ -8,13 +8,24 @@ read back (``as_of``), compared with the one before (the history's changes) and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
 
 from .dates import PartialDate
-from .models import Citation, Contact, Official, Participant, Position, Record, Source, Statement
+from .models import (
+    Citation,
+    Contact,
+    Official,
+    Participant,
+    Position,
+    Record,
+    Source,
+    Statement,
+    Topic,
+)
 
 CITATION_FIELDS = ("source", "excerpt", "locator")
 
@@ -172,3 +183,97 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[s
         for name in names
         if before.get(name) != after.get(name)
     ]
+
+
+def assign_field(instance: models.Model, name: str, value: Any) -> None:
+    """Set a field from a write's value: related records may be given as instances or ids."""
+    field_object = _concrete_field(instance, name)
+    is_id = value is not None and not isinstance(value, models.Model)
+    if isinstance(field_object, models.ForeignKey) and is_id:
+        setattr(instance, field_object.attname, value)
+    else:
+        setattr(instance, name, value)
+
+
+def _related_or_none(instance: models.Model, name: str) -> None:
+    """Resolve a stored id now; a record deleted since then reads as null rather than failing."""
+    field_object = _concrete_field(instance, name)
+    if isinstance(field_object, models.ForeignKey):
+        related_id = getattr(instance, field_object.attname)
+        related_model = field_object.related_model
+        assert isinstance(related_model, type)
+        found = related_model._default_manager.filter(pk=related_id).first() if related_id else None
+        setattr(instance, name, found)
+
+
+def _materialise_part(
+    model: type[models.Model], fields: tuple[str, ...], item: dict[str, Any]
+) -> Any:
+    part = model()
+    for name in fields:
+        assign_field(part, name, item.get(name))
+        _related_or_none(part, name)
+    if "citations" in item:
+        citations = [_materialise_part(Citation, CITATION_FIELDS, c) for c in item["citations"]]
+        part._prefetched_objects_cache = {"citations": citations}  # type: ignore[attr-defined]
+    return part
+
+
+def materialise(model: type[Record], pk: int, document: dict[str, Any]) -> Record:
+    """An unsaved record, nested parts attached, as a snapshot describes it (for reading only)."""
+    spec = SPECS[model]
+    record = model(version=document["version"])
+    record.pk = pk
+    for name in spec.fields:
+        assign_field(record, name, document.get(name))
+        _related_or_none(record, name)
+    cache: dict[str, list[Any]] = {}
+    for part in spec.parts:
+        cache[part.name] = [
+            _materialise_part(part.model, part.fields, i) for i in document[part.name]
+        ]
+    if spec.topics:
+        topics = {t.slug: t for t in Topic.objects.filter(slug__in=document.get("topics", []))}
+        cache["topics"] = [
+            topics.get(slug, Topic(slug=slug)) for slug in document.get("topics", [])
+        ]
+    if spec.cited:
+        cache["citations"] = [
+            _materialise_part(Citation, CITATION_FIELDS, c) for c in document.get("citations", [])
+        ]
+    record._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+    return record
+
+
+REVISION_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass(frozen=True)
+class RevisionEntry:
+    version: int
+    time: Any
+    user: str | None
+    type: str
+    changes: list[dict[str, Any]]
+
+
+def revision_entries(history_rows: Iterable[Any]) -> list[RevisionEntry]:
+    """A record's revisions, oldest first, each with what changed since the one before."""
+    entries: list[RevisionEntry] = []
+    previous: Any = None
+    for row in history_rows:
+        kind = REVISION_TYPES[row.history_type]
+        if kind == "created" and previous is not None and previous.history_type == "-":
+            kind = "restored"
+        before = previous.snapshot if previous is not None else None
+        entries.append(
+            RevisionEntry(
+                version=row.version,
+                time=row.history_date,
+                user=row.history_user.get_username() if row.history_user else None,
+                type=kind,
+                changes=[] if kind == "deleted" else changes(before, row.snapshot or {}),
+            )
+        )
+        previous = row
+    return entries

@@ -6,9 +6,23 @@ stays constant whatever the number of rows (tests assert it).
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
-from .models import Citation, Contact, Official, Participant, Position, Source, Statement, Topic
+from .models import (
+    Citation,
+    Contact,
+    Official,
+    Participant,
+    Position,
+    Record,
+    Source,
+    Statement,
+    Topic,
+)
+from .revisions import materialise
 
 
 def _citations() -> Prefetch:
@@ -43,3 +57,24 @@ def statement_list() -> QuerySet[Statement]:
 
 def topic_list() -> QuerySet[Topic]:
     return Topic.objects.all()
+
+
+def record_history(model: type[Record], pk: int) -> QuerySet[Any]:
+    """Every revision of a record, deleted or not, oldest first."""
+    history = model.history.filter(id=pk)  # type: ignore[attr-defined]
+    return history.select_related("history_user").order_by("history_date", "history_id")
+
+
+def record_as_of(model: type[Record], pk: int, when: datetime) -> Record | None:
+    """The record as it stood at ``when``; None if it did not exist then."""
+    row = (
+        model.history.filter(id=pk, history_date__lte=when)  # type: ignore[attr-defined]
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if row is None or row.history_type == "-" or row.snapshot is None:
+        return None
+    record = materialise(model, pk, row.snapshot)
+    record.created_at = row.created_at
+    record.updated_at = row.history_date
+    return record

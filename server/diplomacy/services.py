@@ -21,7 +21,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, ProtectedError
 
 from .models import Citation, Contact, Participant, Position, Record, Source, Statement, Topic
-from .revisions import CITATION_FIELDS, PART_DATE_RANGES, SPECS, PartSpec, snapshot
+from .revisions import CITATION_FIELDS, PART_DATE_RANGES, SPECS, PartSpec, assign_field, snapshot
 
 RecordT = TypeVar("RecordT", bound=Record)
 Part = Position | Participant | Citation
@@ -33,6 +33,20 @@ _QUOTE_MARKS = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
     | {"\u00ab": '"', "\u00bb": '"'}
 )
+
+
+class InvalidRecord(ValidationError):
+    """A write the rules refuse; ``errors`` keeps the per-field (and per-item) structure."""
+
+    def __init__(self, errors: Errors) -> None:
+        self.errors = errors
+        super().__init__({name: [_summary(value)] for name, value in errors.items()})
+
+
+def _summary(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return " ".join(value)
+    return str(value)
 
 
 class VersionConflict(Exception):
@@ -228,23 +242,10 @@ def _commit(record: Record, *, user: Any, created: bool) -> None:
     record.save()
 
 
-def _assign(instance: models.Model, name: str, value: Any) -> None:
-    try:
-        field = instance._meta.get_field(name)
-    except Exception:
-        field = None
-    if isinstance(field, models.ForeignKey) and not (
-        value is None or isinstance(value, models.Model)
-    ):
-        setattr(instance, field.attname, value)
-    else:
-        setattr(instance, name, value)
-
-
 def _assign_fields(record: Record, data: Mapping[str, Any]) -> None:
     for name in SPECS[type(record)].fields:
         if name in data:
-            _assign(record, name, data[name])
+            assign_field(record, name, data[name])
 
 
 def _fill_derived_fields(record: Record) -> None:
@@ -279,7 +280,7 @@ def _write(record: Record, data: Mapping[str, Any], *, check_claims: bool = True
     _fill_derived_fields(record)
     errors = _clean(record, spec.date_ranges)
     if errors:
-        raise ValidationError(errors)
+        raise InvalidRecord(errors)
     record.skip_history_when_saving = True  # type: ignore[attr-defined]
     try:
         _save_checking_uniqueness(record)
@@ -299,7 +300,7 @@ def _write(record: Record, data: Mapping[str, Any], *, check_claims: bool = True
     finally:
         del record.skip_history_when_saving  # type: ignore[attr-defined]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidRecord(errors)
 
 
 def _collect(errors: Errors, name: str, found: Any) -> None:
@@ -316,7 +317,7 @@ def _save_checking_uniqueness(record: Record) -> None:
         slug = getattr(record, "slug", None)
         others = type(record)._default_manager.exclude(pk=record.pk)
         if slug and others.filter(slug=slug).exists():  # type: ignore[misc]
-            raise ValidationError({"slug": [f'The slug "{slug}" is already used.']}) from None
+            raise InvalidRecord({"slug": [f'The slug "{slug}" is already used.']}) from None
         raise
 
 
@@ -329,7 +330,7 @@ def _replace_parts(
         part = spec.model(**{spec.parent: record})
         for name in spec.fields:
             if name in item:
-                _assign(part, name, item[name])
+                assign_field(part, name, item[name])
         item_errors = _clean(part, PART_DATE_RANGES.get(spec.model, ()))
         if not item_errors:
             part.save()
@@ -350,7 +351,7 @@ def _replace_citations(owner: models.Model, items: Sequence[Mapping[str, Any]]) 
         citation = Citation(**{type(owner).__name__.lower(): owner})
         for name in CITATION_FIELDS:
             if name in item:
-                _assign(citation, name, item[name])
+                assign_field(citation, name, item[name])
         item_errors = _clean(citation)
         if not item_errors:
             source_text = citation.source.text

@@ -30,6 +30,7 @@ SHAPES = {
         "document_url",
         "language",
         "notes",
+        "text",
     },
     "contacts": {
         "title",

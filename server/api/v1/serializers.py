@@ -1,10 +1,18 @@
-"""API v1 representations: full shapes for each resource and brief shapes for related objects."""
+"""API v1 representations: full shapes for each resource and brief shapes for related objects.
+
+Related records are shown brief and written as ids; topics are slugs; nested lists (posts held,
+participants, citations) are written with their record and replace the old list whole.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rest_framework import serializers
 
 from server.api.fields import PartialDateField
+from server.api.serializers import BriefRelatedField, StrictFieldsMixin
+from server.diplomacy import services
 from server.diplomacy.models import (
     MAX_DURATION_MINUTES,
     Citation,
@@ -12,9 +20,12 @@ from server.diplomacy.models import (
     Official,
     Participant,
     Position,
+    Record,
     Source,
     Statement,
+    Topic,
 )
+from server.diplomacy.revisions import spec_for
 
 RECORD_FIELDS = ("id", "url", "version", "created_at", "updated_at")
 
@@ -47,37 +58,94 @@ class ContactBriefSerializer(serializers.ModelSerializer[Contact]):
         fields = ("id", "url", "title")
 
 
-class CitationSerializer(serializers.ModelSerializer[Citation]):
-    source = SourceBriefSerializer()  # type: ignore[assignment]
+def brief(serializer: type[serializers.ModelSerializer[Any]], **options: Any) -> BriefRelatedField:
+    model: Any = serializer.Meta.model
+    if options.get("allow_null"):
+        options.setdefault("required", False)
+    return BriefRelatedField(serializer, queryset=model._default_manager.all(), **options)
+
+
+def topic_slugs() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Topic.objects.all(), required=False
+    )
+
+
+class CitationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Citation]):
+    source = brief(SourceBriefSerializer)  # type: ignore[assignment]
 
     class Meta:
         model = Citation
         fields = ("source", "excerpt", "locator")
 
 
-class PositionSerializer(serializers.ModelSerializer[Position]):
-    start = PartialDateField(allow_null=True)
-    end = PartialDateField(allow_null=True)
-    citations = CitationSerializer(many=True)
+def citations(**options: Any) -> CitationSerializer:
+    return CitationSerializer(many=True, allow_empty=False, **options)
+
+
+class PositionSerializer(StrictFieldsMixin, serializers.ModelSerializer[Position]):
+    start = PartialDateField(allow_null=True, required=False)
+    end = PartialDateField(allow_null=True, required=False)
+    citations = citations()
 
     class Meta:
         model = Position
         fields = ("title", "organization", "country", "start", "end", "citations")
 
 
-class OfficialSerializer(serializers.ModelSerializer[Official]):
+class ParticipantSerializer(StrictFieldsMixin, serializers.ModelSerializer[Participant]):
+    official = brief(OfficialBriefSerializer, allow_null=True)
+
+    class Meta:
+        model = Participant
+        fields = ("official", "label", "country", "role")
+
+
+class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):
+    """Writes through the services: the whole record, nested parts included, in one transaction."""
+
+    def create(self, validated_data: dict[str, Any]) -> Record:
+        user = validated_data.pop("user", None)
+        return services.record_create(self.Meta.model, validated_data, user=user)
+
+    def update(self, instance: Record, validated_data: dict[str, Any]) -> Record:
+        user = validated_data.pop("user", None)
+        expected = validated_data.pop("expected_version", None)
+        if not self.partial:
+            validated_data = self._with_omitted_fields_cleared(validated_data)
+        return services.record_update(
+            instance, validated_data, expected_version=expected, user=user
+        )
+
+    def _with_omitted_fields_cleared(self, data: dict[str, Any]) -> dict[str, Any]:
+        """PUT replaces the record: a writable field left out goes back to its empty value."""
+        spec = spec_for(self.Meta.model)
+        cleared: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if field.read_only or name in data:
+                continue
+            if name in {part.name for part in spec.parts} or name == "topics" or name == "aliases":
+                cleared[name] = []
+            elif getattr(field, "allow_null", False):
+                cleared[name] = None
+            else:
+                cleared[name] = ""
+        return {**cleared, **data}
+
+
+class OfficialSerializer(RecordSerializer):
     url = detail_url("official")
-    aliases = serializers.ListField(child=serializers.CharField())
-    positions = PositionSerializer(many=True)
+    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+    positions = PositionSerializer(many=True, required=False)
 
     class Meta:
         model = Official
         fields = (*RECORD_FIELDS, "slug", "name", "aliases", "country", "positions", "notes")
 
 
-class SourceSerializer(serializers.ModelSerializer[Source]):
+class SourceSerializer(RecordSerializer):
     url = detail_url("source")
-    published = PartialDateField(allow_null=True)
+    published = PartialDateField(allow_null=True, required=False)
 
     class Meta:
         model = Source
@@ -92,31 +160,20 @@ class SourceSerializer(serializers.ModelSerializer[Source]):
             "document_url",
             "language",
             "notes",
+            "text",
         )
 
 
-class ParticipantSerializer(serializers.ModelSerializer[Participant]):
-    official = OfficialBriefSerializer(allow_null=True)
-
-    class Meta:
-        model = Participant
-        fields = ("official", "label", "country", "role")
-
-
-def topic_slugs() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
-
-
-class ContactSerializer(serializers.ModelSerializer[Contact]):
+class ContactSerializer(RecordSerializer):
     url = detail_url("contact")
-    date = PartialDateField(allow_null=True)
-    end_date = PartialDateField(allow_null=True)
+    date = PartialDateField(allow_null=True, required=False)
+    end_date = PartialDateField(allow_null=True, required=False)
     duration_minutes = serializers.IntegerField(
-        min_value=1, max_value=MAX_DURATION_MINUTES, allow_null=True
+        min_value=1, max_value=MAX_DURATION_MINUTES, allow_null=True, required=False
     )
-    participants = ParticipantSerializer(many=True)
+    participants = ParticipantSerializer(many=True, required=False)
     topics = topic_slugs()
-    citations = CitationSerializer(many=True)
+    citations = citations()
 
     class Meta:
         model = Contact
@@ -138,14 +195,14 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
         )
 
 
-class StatementSerializer(serializers.ModelSerializer[Statement]):
+class StatementSerializer(RecordSerializer):
     url = detail_url("statement")
-    speaker = OfficialBriefSerializer(allow_null=True)
-    said = PartialDateField(allow_null=True)
-    contact = ContactBriefSerializer(allow_null=True)
-    origin = SourceBriefSerializer(allow_null=True)
+    speaker = brief(OfficialBriefSerializer, allow_null=True)
+    said = PartialDateField(allow_null=True, required=False)
+    contact = brief(ContactBriefSerializer, allow_null=True)
+    origin = brief(SourceBriefSerializer, allow_null=True)
     topics = topic_slugs()
-    citations = CitationSerializer(many=True)
+    citations = citations()
 
     class Meta:
         model = Statement

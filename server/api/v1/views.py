@@ -1,9 +1,8 @@
-"""API v1 endpoints: one declarative viewset per resource."""
+"""API v1 endpoints: one declarative viewset per resource; RecordViewSet holds the behaviour."""
 
 from __future__ import annotations
 
-from rest_framework import viewsets
-
+from server.api.views import RecordViewSet
 from server.diplomacy import selectors
 
 from . import filtersets, serializers
@@ -14,7 +13,7 @@ def partial_date_ordering(prefix: str) -> tuple[str, str]:
     return (f"{prefix}_earliest", f"-{prefix}_latest")
 
 
-class OfficialViewSet(viewsets.ReadOnlyModelViewSet):
+class OfficialViewSet(RecordViewSet):
     queryset = selectors.official_list()
     serializer_class = serializers.OfficialSerializer
     filterset_class = filtersets.OfficialFilterSet
@@ -23,7 +22,7 @@ class OfficialViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ("name",)
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(RecordViewSet):
     queryset = selectors.source_list()
     serializer_class = serializers.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
@@ -33,7 +32,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ("title",)
 
 
-class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+class ContactViewSet(RecordViewSet):
     queryset = selectors.contact_list()
     serializer_class = serializers.ContactSerializer
     filterset_class = filtersets.ContactFilterSet
@@ -50,7 +49,7 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ("date",)
 
 
-class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+class StatementViewSet(RecordViewSet):
     queryset = selectors.statement_list()
     serializer_class = serializers.StatementSerializer
     filterset_class = filtersets.StatementFilterSet

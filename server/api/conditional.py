@@ -1,0 +1,43 @@
+"""Conditional requests on versioned records (RFC 9110): the ETag is the record's version."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework.request import Request
+
+_ETAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def _tags(header: str) -> list[str] | None:
+    """The entity tags of an If-Match / If-None-Match header; None for the wildcard ``*``."""
+    if header.strip() == "*":
+        return None
+    return [match.group(1) for match in _ETAG.finditer(header)]
+
+
+def not_modified(request: Request, version: int) -> bool:
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    tags = _tags(header)
+    return tags is None or str(version) in tags
+
+
+def expected_version(request: Request) -> int | None:
+    """The version an ``If-Match`` asks for: None without one (or for ``*``), -1 if unreadable.
+
+    An unreadable or foreign tag can never match a stored version, so the write fails with 412.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = _tags(header)
+    if tags is None:
+        return None
+    numbers = [int(tag) for tag in tags if tag.isdigit()]
+    return numbers[0] if len(numbers) == 1 and len(tags) == 1 else -1

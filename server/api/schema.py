@@ -1,0 +1,69 @@
+"""The OpenAPI document: error responses on every operation, and related records brief or ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+
+from .errors import PROBLEM_CONTENT_TYPE
+
+
+class ProblemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """RFC 9457 problem details."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        required=False, help_text="Per parameter or field, for validation errors."
+    )
+    current_version = serializers.IntegerField(
+        required=False, help_text="With 412: the record's version now."
+    )
+    referenced_by = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="With 409 on delete: the records that still rely on this one.",
+    )
+
+
+READ_ERRORS = ("400", "429")
+DETAIL_READ_ERRORS = ("400", "404", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "412", "429")
+CREATE_ERRORS = ("400", "401", "403", "409", "429")
+
+
+class ProblemAwareAutoSchema(AutoSchema):
+    """Adds the problem responses each kind of operation can give."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            responses.setdefault(
+                code,
+                self._get_response_for_code(ProblemSerializer, code, [PROBLEM_CONTENT_TYPE]),
+            )
+        return responses
+
+    def _error_codes(self) -> tuple[str, ...]:
+        method = self.method.upper()
+        if method == "GET":
+            return DETAIL_READ_ERRORS if "{" in self.path else READ_ERRORS
+        if method == "POST" and "{" not in self.path:
+            return CREATE_ERRORS
+        return WRITE_ERRORS
+
+
+class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "server.api.serializers.BriefRelatedField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> Any:
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.INT)
+        return auto_schema.resolve_serializer(self.target.brief, direction).ref

@@ -1,0 +1,46 @@
+"""Serializer building blocks shared by every API version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+
+class StrictFieldsMixin:
+    """A body naming a field the resource does not have, or one it sets itself, is a 400.
+
+    DRF silently drops both; a client that misspells ``speaker_lable`` or sends ``version``
+    would believe it had written something.
+    """
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            errors: dict[str, list[str]] = {}
+            for key in data:
+                field = self.fields.get(key)
+                if field is None:
+                    errors[str(key)] = ["Unknown field."]
+                elif field.read_only:
+                    errors[str(key)] = ["This field is read-only."]
+            if errors:
+                raise ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class BriefRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record: shown in its brief shape, written as its id."""
+
+    def __init__(self, brief: type[serializers.Serializer[Any]], **kwargs: Any) -> None:
+        self.brief = brief
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value: Any) -> Any:
+        return self.brief(value, context=self.context).data

@@ -1,0 +1,157 @@
+"""The behaviour every resource endpoint shares, whatever the API version.
+
+Lists are filtered, searched, ordered and paginated; details carry an ETag and answer
+``If-None-Match``; writes go through the services, honour ``If-Match`` atomically, and are kept in
+the record's history, which ``history/``, ``?as_of=`` and ``restore/`` read back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from server.diplomacy import selectors, services
+from server.diplomacy.models import Record
+from server.diplomacy.revisions import revision_entries
+
+from .conditional import etag_for, expected_version, not_modified
+
+AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATETIME,
+    description="Read the record as it stood at this moment (ISO 8601; UTC when no offset).",
+)
+DETAIL_PARAMETERS = frozenset({"format", "as_of"})
+
+
+class RevisionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    time = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted", "restored"])
+    changes = serializers.ListField(child=serializers.DictField())
+
+
+def _parse_as_of(text: str) -> dt.datetime:
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationError(
+            {"as_of": ["Give an ISO 8601 date and time, such as 2024-11-18T09:00:00Z."]}
+        )
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """A versioned resource. Subclasses name the queryset, serializer, filters and orderings."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @property
+    def model(self) -> type[Record]:
+        model = self.get_queryset().model
+        assert issubclass(model, Record)
+        return model
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Filters, search and ordering shape lists; a detail is found by its id alone.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def _reject_unknown_detail_parameters(self, request: Request) -> None:
+        unknown = sorted(set(request.query_params) - DETAIL_PARAMETERS)
+        if unknown:
+            known = ", ".join(sorted(DETAIL_PARAMETERS))
+            raise ValidationError(
+                {name: [f"Unknown query parameter. Known: {known}."] for name in unknown}
+            )
+
+    def _with_etag(self, response: Response, version: int) -> Response:
+        response["ETag"] = etag_for(version)
+        return response
+
+    @extend_schema(parameters=[AS_OF])
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._reject_unknown_detail_parameters(request)
+        if "as_of" in request.query_params:
+            record = selectors.record_as_of(
+                self.model, self._pk(), _parse_as_of(request.query_params["as_of"])
+            )
+            if record is None:
+                raise NotFound("The record did not exist at that time.")
+        else:
+            record = self.get_object()
+        if not_modified(request, record.version):
+            return self._with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), record.version)
+        return self._with_etag(Response(self.get_serializer(record).data), record.version)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        serializer.save(user=self._user())
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().create(request, *args, **kwargs)
+        return self._with_etag(response, response.data["version"])
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        record = self.get_object()
+        serializer = self.get_serializer(record, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        serializer.save(user=self._user(), expected_version=expected_version(request))
+        fresh = self.get_queryset().get(pk=record.pk)
+        return self._with_etag(Response(self.get_serializer(fresh).data), fresh.version)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        services.record_delete(
+            record, expected_version=expected_version(request), user=self._user()
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=RevisionSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Every revision of the record, oldest first, with the fields each one changed."""
+        rows = list(selectors.record_history(self.model, self._pk()))
+        if not rows:
+            raise NotFound("No record with this id has ever existed.")
+        entries = revision_entries(rows)
+        page = self.paginate_queryset(entries)
+        data = RevisionSerializer(page if page is not None else entries, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(request=None, filters=False)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def restore(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Bring a deleted record back as it was before its deletion, as a new version."""
+        pk = self._pk()
+        if not selectors.record_history(self.model, pk).exists():
+            raise NotFound("No record with this id has ever existed.")
+        record = services.record_restore(self.model, pk, user=self._user())
+        fresh = self.get_queryset().get(pk=record.pk)
+        response = Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+        return self._with_etag(response, fresh.version)
+
+    def _pk(self) -> int:
+        try:
+            return int(self.kwargs["pk"])
+        except ValueError:
+            raise NotFound() from None
+
+    def _user(self) -> Any:
+        user = self.request.user
+        return user if user.is_authenticated else None
