@@ -13,14 +13,14 @@ from rest_framework import serializers
 from .errors import PROBLEM_CONTENT_TYPE
 
 
-class ProblemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details."""
 
     type = serializers.URLField()
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         required=False, help_text="Per parameter or field, for validation errors."
     )
     current_version = serializers.IntegerField(
@@ -42,7 +42,7 @@ CREATE_ERRORS = ("400", "401", "403", "409", "429")
 class ProblemAwareAutoSchema(AutoSchema):
     """Adds the problem responses each kind of operation can give."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for code in self._error_codes():
             responses.setdefault(
@@ -63,7 +63,7 @@ class ProblemAwareAutoSchema(AutoSchema):
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "server.api.serializers.BriefRelatedField"
 
-    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> Any:
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> Any:
         if direction == "request":
             return build_basic_type(OpenApiTypes.INT)
         return auto_schema.resolve_serializer(self.target.brief, direction).ref

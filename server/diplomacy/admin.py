@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
-from . import services
+from . import selectors, services
 from .dates import PartialDate
 from .models import (
     Citation,
@@ -143,9 +146,53 @@ class ParticipantInline(admin.TabularInline):
 
 
 class RecordAdmin(admin.ModelAdmin):
-    """Saves through the services; a change to the record or its inlines is one new version."""
+    """Saves through the services; a change to the record or its inlines is one new version.
+
+    Deleted records are listed on their own page, from their history, and can be restored.
+    """
 
     readonly_fields = ("version", "created_at", "updated_at")
+    change_list_template = "admin/diplomacy/record_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        own = [
+            path(
+                "deleted/",
+                self.admin_site.admin_view(self.deleted_view),
+                name="{}_{}_deleted".format(*info),
+            ),
+            path(
+                "deleted/<int:pk>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="{}_{}_restore".format(*info),
+            ),
+        ]
+        return own + super().get_urls()
+
+    def deleted_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Deleted {self.opts.verbose_name_plural}",
+            "deleted": selectors.deleted_records(self.model),
+        }
+        return TemplateResponse(request, "admin/diplomacy/deleted_records.html", context)
+
+    def restore_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            record = services.record_restore(self.model, pk, user=request.user)
+        except services.NotRestorable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_deleted")
+        self.message_user(request, f"Restored “{record}” as version {record.version}.")
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", record.pk)
 
     def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
         services.record_stage(obj)
@@ -214,7 +261,9 @@ class PositionAdmin(admin.ModelAdmin):
             )
 
     def delete_model(self, request: HttpRequest, obj: Position) -> None:
+        owner = services.part_owner(obj)
         services.part_delete(obj)
+        services.record_touch(owner, user=request.user)
 
 
 @admin.register(Source)

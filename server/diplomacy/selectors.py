@@ -78,3 +78,20 @@ def record_as_of(model: type[Record], pk: int, when: datetime) -> Record | None:
     record.created_at = row.created_at
     record.updated_at = row.history_date
     return record
+
+
+def deleted_records(model: type[Record]) -> list[Any]:
+    """The last revision of each deleted record of a model, newest deletion first."""
+    live = model._default_manager.values("pk")
+    deletions = (
+        model.history.filter(history_type="-")  # type: ignore[attr-defined]
+        .exclude(id__in=live)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    latest: dict[int, Any] = {}
+    for row in deletions:
+        if row.id not in latest:
+            row.label = str(row.instance)
+            latest[row.id] = row
+    return list(latest.values())
