@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -19,6 +20,12 @@ def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) ->
     settings.STATIC_ROOT = tmp_path_factory.getbasetemp() / "static"
     settings.STATIC_ROOT.mkdir(exist_ok=True)
     settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_counts() -> None:
+    # Throttling counts requests in the cache; each test starts with none counted.
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, ProtectedError
 
-from .models import Citation, Contact, Participant, Position, Record, Source, Statement, Topic
+from .models import (
+    Citation,
+    Contact,
+    Official,
+    Participant,
+    Position,
+    Record,
+    Source,
+    Statement,
+    Topic,
+)
 from .revisions import CITATION_FIELDS, PART_DATE_RANGES, SPECS, PartSpec, assign_field, snapshot
 
 RecordT = TypeVar("RecordT", bound=Record)
@@ -249,8 +259,12 @@ def _assign_fields(record: Record, data: Mapping[str, Any]) -> None:
 
 
 def _fill_derived_fields(record: Record) -> None:
-    if isinstance(record, Statement) and record.speaker_id and not record.speaker_country:
-        record.speaker_country = record.speaker.country if record.speaker else ""
+    # An official's statements are filed under the official's country; a labelled speaker's
+    # country is given with the label.
+    if isinstance(record, Statement) and record.speaker_id:
+        speaker = Official.objects.filter(pk=record.speaker_id).only("country").first()
+        if speaker is not None:
+            record.speaker_country = speaker.country
 
 
 def _date_range_errors(instance: models.Model, ranges: Iterable[tuple[str, str]]) -> Errors:
