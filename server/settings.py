@@ -117,6 +117,8 @@ REST_FRAMEWORK = {
         "server.api.filtering.TextSearchFilter",
         "server.api.filtering.StrictOrderingFilter",
     ],
+    # Bodies are JSON; any other content type is a 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -165,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "server.api.schema.strict_request_bodies",
+    ],
 }
 
 LOGGING = {

@@ -6,18 +6,22 @@ import re
 
 from rest_framework.request import Request
 
-_ETAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')
+_ETAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 
 
 def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def _tags(header: str) -> list[str] | None:
-    """The entity tags of an If-Match / If-None-Match header; None for the wildcard ``*``."""
+def _tags(header: str, *, strong: bool = False) -> list[str] | None:
+    """The entity tags of a header; None for the wildcard ``*``.
+
+    With ``strong`` (If-Match), a weak tag stands for no version at all: RFC 9110 compares
+    If-Match strongly, and a weak tag never matches.
+    """
     if header.strip() == "*":
         return None
-    return [match.group(1) for match in _ETAG.finditer(header)]
+    return ["" if strong and match.group(1) else match.group(2) for match in _ETAG.finditer(header)]
 
 
 def not_modified(request: Request, version: int) -> bool:
@@ -36,7 +40,7 @@ def expected_version(request: Request) -> int | None:
     header = request.headers.get("If-Match")
     if header is None:
         return None
-    tags = _tags(header)
+    tags = _tags(header, strong=True)
     if tags is None:
         return None
     numbers = [int(tag) for tag in tags if tag.isdigit()]

@@ -11,7 +11,7 @@ from server.diplomacy.dates import PartialDate
 
 PARTIAL_DATE_SCHEMA = {
     "type": "string",
-    "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+    "pattern": r"^(?!0000)[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$",
     "example": "2024-07",
     "description": 'A date as precise as known: "2025", "2024-07" or "2024-07-26".',
 }

@@ -110,3 +110,20 @@ class StrictOrderingFilter(OrderingFilter):
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> QuerySet[Any]:
         return queryset.order_by(*self.get_ordering(request, queryset, view))
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        names = "|".join(getattr(view, "ordering_fields", ()))
+        term = f"-?({names})"
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Comma-separated fields to order by; prefix - to descend. One of: "
+                    + ", ".join(getattr(view, "ordering_fields", ()))
+                    + "."
+                ),
+                "schema": {"type": "string", "pattern": f"^{term}(,{term})*$"},
+            }
+        ]

@@ -53,8 +53,22 @@ class LanguageListField(PatternListField):
     message = '"%(value)s" is not a language tag (such as en or ko).'
 
 
+class SlugListField(PatternListField):
+    pattern = re.compile(r"[-a-zA-Z0-9_]+")
+    message = '"%(value)s" is not a slug (letters, digits, - and _).'
+
+
+class IdListField(PatternListField):
+    pattern = re.compile(r"[1-9][0-9]{0,11}")
+    message = '"%(value)s" is not an id (a positive whole number).'
+
+
 class AnyOfFilter(django_filters.MultipleChoiceFilter):
-    """Matches any of the repeated values; each value validated by ``field_class``."""
+    """Matches any of the repeated values; each value validated by ``field_class``.
+
+    A well-formed value that names nothing (an unknown slug or id) matches nothing: the filter is
+    applied, so the answer is empty rather than the whole table.
+    """
 
     field_class = PatternListField
 
@@ -63,19 +77,35 @@ class AnyOfFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, choices=[], **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KR"})
 class CountryFilter(AnyOfFilter):
     field_class = CountryListField
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": f"^{LanguageListField.pattern.pattern}$", "example": "en"}
+)
 class LanguageFilter(AnyOfFilter):
     field_class = LanguageListField
 
 
+@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "example": "xi-jinping"})
+class SlugFilter(AnyOfFilter):
+    field_class = SlugListField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 10**12 - 1})
+class IdFilter(AnyOfFilter):
+    field_class = IdListField
+
+
 class PartialDateFormField(forms.CharField):
     def to_python(self, value: Any) -> PartialDate | None:  # type: ignore[override]
+        if value is None:
+            return None
         text = super().to_python(value)
         if not text:
-            return None
+            raise forms.ValidationError("Give a date (YYYY, YYYY-MM or YYYY-MM-DD).", code="empty")
         try:
             return PartialDate.parse(text)
         except ValueError as error:

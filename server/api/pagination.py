@@ -6,7 +6,7 @@ value is a 400, like every other malformed parameter. A ``limit`` above the cap 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Beyond any real offset, and below every database's integer limit.
+LARGEST_NUMBER = 10**12
 
 
 def _non_negative_int(request: Request, name: str, *, minimum: int) -> int | None:
@@ -28,8 +30,8 @@ def _non_negative_int(request: Request, name: str, *, minimum: int) -> int | Non
         value = int(raw[0])
     except ValueError:
         raise ValidationError({name: [f"{name} must be a whole number."]}) from None
-    if value < minimum:
-        raise ValidationError({name: [f"{name} must be at least {minimum}."]})
+    if not minimum <= value <= LARGEST_NUMBER:
+        raise ValidationError({name: [f"{name} must be from {minimum} to {LARGEST_NUMBER}."]})
     return value
 
 
@@ -43,3 +45,17 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_offset(self, request: Request) -> int:
         return _non_negative_int(request, self.offset_query_param, minimum=0) or 0
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.limit_query_param: {
+                "minimum": 1,
+                "maximum": LARGEST_NUMBER,
+                "default": self.default_limit,
+            },
+            self.offset_query_param: {"minimum": 0, "maximum": LARGEST_NUMBER},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters

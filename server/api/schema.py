@@ -51,6 +51,13 @@ class ProblemAwareAutoSchema(AutoSchema):
             )
         return responses
 
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        # Reads are public: say so, beside the schemes that writes need.
+        auth: list[dict[str, list[str]]] = super().get_auth()
+        if self.method.upper() in {"GET", "HEAD", "OPTIONS"} and {} not in auth:
+            auth.append({})
+        return auth
+
     def _error_codes(self) -> tuple[str, ...]:
         method = self.method.upper()
         if method == "GET":
@@ -67,3 +74,15 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
         if direction == "request":
             return build_basic_type(OpenApiTypes.INT)
         return auto_schema.resolve_serializer(self.target.brief, direction).ref
+
+
+def strict_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Say what the server enforces: request bodies take no other properties, claims cite."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request") or component.get("type") != "object":
+            continue
+        component["additionalProperties"] = False
+        citations = component.get("properties", {}).get("citations")
+        if citations is not None and citations.get("type") == "array":
+            citations["minItems"] = 1
+    return result

@@ -33,6 +33,7 @@ AS_OF = OpenApiParameter(
     description="Read the record as it stood at this moment (ISO 8601; UTC when no offset).",
 )
 DETAIL_PARAMETERS = frozenset({"format", "as_of"})
+HISTORY_PARAMETERS = frozenset({"format", "limit", "offset"})
 
 
 class RevisionSerializer(serializers.Serializer):
@@ -59,6 +60,8 @@ class RecordViewSet(viewsets.ModelViewSet):
     """A versioned resource. Subclasses name the queryset, serializer, filters and orderings."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # Ids are positive whole numbers the databases can hold; anything else is simply not found.
+    lookup_value_regex = "[0-9]{1,12}"
 
     @property
     def model(self) -> type[Record]:
@@ -72,10 +75,12 @@ class RecordViewSet(viewsets.ModelViewSet):
             return queryset
         return super().filter_queryset(queryset)
 
-    def _reject_unknown_detail_parameters(self, request: Request) -> None:
-        unknown = sorted(set(request.query_params) - DETAIL_PARAMETERS)
+    def _reject_unknown_parameters(
+        self, request: Request, known_parameters: frozenset[str] = DETAIL_PARAMETERS
+    ) -> None:
+        unknown = sorted(set(request.query_params) - known_parameters)
         if unknown:
-            known = ", ".join(sorted(DETAIL_PARAMETERS))
+            known = ", ".join(sorted(known_parameters))
             raise ValidationError(
                 {name: [f"Unknown query parameter. Known: {known}."] for name in unknown}
             )
@@ -86,7 +91,7 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     @extend_schema(parameters=[AS_OF])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self._reject_unknown_detail_parameters(request)
+        self._reject_unknown_parameters(request)
         if "as_of" in request.query_params:
             record = selectors.record_as_of(
                 self.model, self._pk(), _parse_as_of(request.query_params["as_of"])
@@ -126,6 +131,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Every revision of the record, oldest first, with the fields each one changed."""
+        self._reject_unknown_parameters(request, HISTORY_PARAMETERS)
         rows = list(selectors.record_history(self.model, self._pk()))
         if not rows:
             raise NotFound("No record with this id has ever existed.")
@@ -138,6 +144,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], filter_backends=[])
     def restore(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Bring a deleted record back as it was before its deletion, as a new version."""
+        self._reject_unknown_parameters(request, frozenset({"format"}))
         pk = self._pk()
         if not selectors.record_history(self.model, pk).exists():
             raise NotFound("No record with this id has ever existed.")

@@ -207,14 +207,20 @@ def _related_or_none(instance: models.Model, name: str) -> None:
 
 
 def _materialise_part(
-    model: type[models.Model], fields: tuple[str, ...], item: dict[str, Any]
+    model: type[models.Model], fields: tuple[str, ...], item: dict[str, Any], index: int
 ) -> Any:
     part = model()
+    # Django reads a relation's prefetched rows only on an instance with a primary key; these
+    # instances are never saved, so a negative placeholder that no stored row can have will do.
+    part.pk = -(index + 1)
     for name in fields:
         assign_field(part, name, item.get(name))
         _related_or_none(part, name)
     if "citations" in item:
-        citations = [_materialise_part(Citation, CITATION_FIELDS, c) for c in item["citations"]]
+        citations = [
+            _materialise_part(Citation, CITATION_FIELDS, c, i)
+            for i, c in enumerate(item["citations"])
+        ]
         part._prefetched_objects_cache = {"citations": citations}  # type: ignore[attr-defined]
     return part
 
@@ -230,7 +236,8 @@ def materialise(model: type[Record], pk: int, document: dict[str, Any]) -> Recor
     cache: dict[str, list[Any]] = {}
     for part in spec.parts:
         cache[part.name] = [
-            _materialise_part(part.model, part.fields, i) for i in document[part.name]
+            _materialise_part(part.model, part.fields, item, index)
+            for index, item in enumerate(document[part.name])
         ]
     if spec.topics:
         topics = {t.slug: t for t in Topic.objects.filter(slug__in=document.get("topics", []))}
@@ -239,7 +246,8 @@ def materialise(model: type[Record], pk: int, document: dict[str, Any]) -> Recor
         ]
     if spec.cited:
         cache["citations"] = [
-            _materialise_part(Citation, CITATION_FIELDS, c) for c in document.get("citations", [])
+            _materialise_part(Citation, CITATION_FIELDS, c, i)
+            for i, c in enumerate(document.get("citations", []))
         ]
     record._prefetched_objects_cache = cache  # type: ignore[attr-defined]
     return record

@@ -182,6 +182,7 @@ def record_commit(record: Record, *, user: Any = None, created: bool, changed: b
 def record_first_revision(record: Record) -> None:
     """The `created` revision of a record written without the services (by loaddata)."""
     record._revision_type = "+"  # type: ignore[attr-defined]
+    record._history_date = record.created_at  # type: ignore[attr-defined]
     record.save(update_fields=["version"])  # leaves its timestamps as they were
 
 
@@ -235,14 +236,11 @@ def _claim_next_version(record: Record, expected_version: int | None) -> None:
     rows = type(record)._default_manager.filter(pk=record.pk)
     if expected_version is not None:
         rows = rows.filter(version=expected_version)
+    versions = type(record)._default_manager.values_list("version", flat=True)
     if not rows.update(version=F("version") + 1):
-        current = (
-            type(record)._default_manager.filter(pk=record.pk).values_list("version", flat=True)
-        )
-        raise VersionConflict(expected_version or 0, current.get())
-    record.version = (
-        type(record)._default_manager.values_list("version", flat=True).get(pk=record.pk)
-    )
+        # A record deleted meanwhile raises DoesNotExist here, answered as any missing record.
+        raise VersionConflict(expected_version or 0, versions.get(pk=record.pk))
+    record.version = versions.get(pk=record.pk)
 
 
 def _commit(record: Record, *, user: Any, created: bool) -> None:

@@ -202,15 +202,17 @@ def test_unknown_parameters_are_a_400_naming_them(api, path, query, field):
         ("/api/v1/statements/", {"said_after": "2024-13"}, "said_after"),
         ("/api/v1/statements/", {"said_before": "yesterday"}, "said_before"),
         ("/api/v1/statements/", {"said_after": "2024-02-30"}, "said_after"),
-        ("/api/v1/statements/", {"speaker": "nobody-at-all"}, "speaker"),
+        ("/api/v1/statements/", {"speaker": "not a slug!"}, "speaker"),
         ("/api/v1/statements/", {"kind": "rumour"}, "kind"),
         ("/api/v1/statements/", {"contact": "abc"}, "contact"),
-        ("/api/v1/statements/", {"source": "999999"}, "source"),
-        ("/api/v1/statements/", {"topic": "no-such-topic"}, "topic"),
+        ("/api/v1/statements/", {"source": "0"}, "source"),
+        ("/api/v1/statements/", {"source": "-3"}, "source"),
+        ("/api/v1/statements/", {"topic": "no/such/topic"}, "topic"),
         ("/api/v1/statements/", {"language": "English"}, "language"),
         ("/api/v1/contacts/", {"country": "KOR"}, "country"),
         ("/api/v1/contacts/", {"status": "maybe"}, "status"),
-        ("/api/v1/contacts/", {"official": "nobody-at-all"}, "official"),
+        ("/api/v1/contacts/", {"official": "Xi Jinping"}, "official"),
+        ("/api/v1/contacts/", {"country": ""}, "country"),
         ("/api/v1/officials/", {"country": "1"}, "country"),
         ("/api/v1/sources/", {"published_after": "2024-7"}, "published_after"),
     ],
@@ -223,6 +225,22 @@ def test_malformed_values_are_a_400_naming_the_parameter(api, path, query, field
     assert field in body["errors"]
     assert body["errors"][field]
     assert field in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/statements/", {"speaker": "nobody-at-all"}),
+        ("/api/v1/statements/", {"source": "999999"}),
+        ("/api/v1/statements/", {"topic": "no-such-topic"}),
+        ("/api/v1/statements/", {"contact": "999999"}),
+        ("/api/v1/contacts/", {"official": "nobody-at-all"}),
+    ],
+)
+def test_a_well_formed_value_naming_nothing_matches_nothing(api, path, query):
+    response = api.get(path, query)
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
 
 
 def test_one_bad_parameter_among_good_ones_still_fails(api):

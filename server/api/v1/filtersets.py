@@ -6,10 +6,8 @@ from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from server.api.filters import AnyOfFilter, CountryFilter, LanguageFilter, OverlapFilter
+from server.api.filters import CountryFilter, IdFilter, LanguageFilter, OverlapFilter, SlugFilter
 from server.diplomacy.models import (
     Citation,
     Contact,
@@ -21,54 +19,26 @@ from server.diplomacy.models import (
     SourceKind,
     Statement,
     StatementKind,
-    Topic,
 )
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Records by the slug of a related object; an unknown slug is a 400."""
+def cited_in(source_ids: Any, owner: str) -> Exists:
+    return Exists(Citation.objects.filter(**{owner: OuterRef("pk")}, source_id__in=source_ids))
 
 
-def official_slugs(field_name: str, help_text: str) -> SlugsFilter:
-    return SlugsFilter(
-        field_name=field_name,
-        to_field_name="slug",
-        queryset=Official.objects.all(),
-        help_text=help_text,
+def topic_slugs() -> SlugFilter:
+    return SlugFilter(
+        field_name="topics__slug", distinct=True, help_text="Topic slug; repeat for any of several."
     )
 
 
-def topic_slugs() -> SlugsFilter:
-    return SlugsFilter(
-        field_name="topics__slug",
-        to_field_name="slug",
-        queryset=Topic.objects.all(),
-        distinct=True,
-        help_text="Topic slug; repeat for any of several.",
-    )
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class SourceIdsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Source ids, matched by a method since a record reaches its sources through citations."""
-
-
-def source_ids(method: str) -> SourceIdsFilter:
-    return SourceIdsFilter(
-        queryset=Source.objects.all(),
-        method=method,
-        help_text="Source id; records citing any of these sources.",
-    )
-
-
-def cited_in(sources: Any, owner: str) -> Exists:
-    return Exists(Citation.objects.filter(**{owner: OuterRef("pk")}, source__in=sources))
+def source_ids(method: str) -> IdFilter:
+    return IdFilter(method=method, help_text="Source id; records citing any of these sources.")
 
 
 class OfficialFilterSet(django_filters.FilterSet):
     country = CountryFilter(help_text="Country (ISO 3166-1 alpha-2); repeat for any of several.")
-    slug = AnyOfFilter(help_text="Official slug; repeat for any of several.")
+    slug = SlugFilter(help_text="Official slug; repeat for any of several.")
 
     class Meta:
         model = Official
@@ -93,9 +63,7 @@ class ContactFilterSet(django_filters.FilterSet):
     )
     kind = django_filters.MultipleChoiceFilter(choices=ContactKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=ContactStatus.choices)
-    official = SlugsFilter(
-        to_field_name="slug",
-        queryset=Official.objects.all(),
+    official = SlugFilter(
         method="filter_official",
         help_text="Slug of an official taking part; repeat for any of several.",
     )
@@ -111,7 +79,7 @@ class ContactFilterSet(django_filters.FilterSet):
     def filter_official(self, qs: QuerySet[Contact], name: str, value: Any) -> QuerySet[Contact]:
         if not value:
             return qs
-        takes_part = Participant.objects.filter(contact=OuterRef("pk"), official__in=value)
+        takes_part = Participant.objects.filter(contact=OuterRef("pk"), official__slug__in=value)
         return qs.filter(Exists(takes_part))
 
     def filter_source(self, qs: QuerySet[Contact], name: str, value: Any) -> QuerySet[Contact]:
@@ -119,15 +87,13 @@ class ContactFilterSet(django_filters.FilterSet):
 
 
 class StatementFilterSet(django_filters.FilterSet):
-    speaker = official_slugs(
-        "speaker__slug", "Slug of the speaking official; repeat for any of several."
+    speaker = SlugFilter(
+        field_name="speaker__slug", help_text="Slug of the official speaking; repeat for several."
     )
     country = CountryFilter(field_name="speaker_country", help_text="The speaker's country.")
     kind = django_filters.MultipleChoiceFilter(choices=StatementKind.choices)
     language = LanguageFilter(help_text="Language tag; repeat for any of several.")
-    contact = django_filters.ModelMultipleChoiceFilter(
-        queryset=Contact.objects.all(), help_text="Contact id; repeat for any of several."
-    )
+    contact = IdFilter(field_name="contact_id", help_text="Contact id; repeat for any of several.")
     source = source_ids("filter_source")
     topic = topic_slugs()
     said_after = OverlapFilter(field_name="said", side="after")
@@ -140,4 +106,4 @@ class StatementFilterSet(django_filters.FilterSet):
     def filter_source(self, qs: QuerySet[Statement], name: str, value: Any) -> QuerySet[Statement]:
         if not value:
             return qs
-        return qs.filter(cited_in(value, "statement") | Q(origin__in=value))
+        return qs.filter(cited_in(value, "statement") | Q(origin_id__in=value))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 
 from server.api.fields import PartialDateField
@@ -118,18 +119,20 @@ class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):
         )
 
     def _with_omitted_fields_cleared(self, data: dict[str, Any]) -> dict[str, Any]:
-        """PUT replaces the record: a writable field left out goes back to its empty value."""
-        spec = spec_for(self.Meta.model)
+        """PUT replaces the record: a field left out takes the value a POST would give it."""
+        model: Any = self.Meta.model
+        lists = {part.name for part in spec_for(model).parts} | {"topics"}
         cleared: dict[str, Any] = {}
         for name, field in self.fields.items():
             if field.read_only or name in data:
                 continue
-            if name in {part.name for part in spec.parts} or name == "topics" or name == "aliases":
+            if name in lists:
                 cleared[name] = []
-            elif getattr(field, "allow_null", False):
+                continue
+            try:
+                cleared[name] = model._meta.get_field(field.source).get_default()
+            except FieldDoesNotExist:  # a partial date: a property over three columns
                 cleared[name] = None
-            else:
-                cleared[name] = ""
         return {**cleared, **data}
 
 
