@@ -32,10 +32,11 @@ def not_modified(request: Request, version: int) -> bool:
     return tags is None or str(version) in tags
 
 
-def expected_version(request: Request) -> int | None:
-    """The version an ``If-Match`` asks for: None without one (or for ``*``), -1 if unreadable.
+def expected_versions(request: Request) -> list[int] | None:
+    """The versions an ``If-Match`` accepts: None without one (or for ``*``).
 
-    An unreadable or foreign tag can never match a stored version, so the write fails with 412.
+    A weak, unreadable or foreign tag names no version, so it can never match: the write fails
+    with 412 rather than going ahead.
     """
     header = request.headers.get("If-Match")
     if header is None:
@@ -43,5 +44,4 @@ def expected_version(request: Request) -> int | None:
     tags = _tags(header, strong=True)
     if tags is None:
         return None
-    numbers = [int(tag) for tag in tags if tag.isdigit()]
-    return numbers[0] if len(numbers) == 1 and len(tags) == 1 else -1
+    return [int(tag) for tag in tags if tag.isdigit() and len(tag) <= 12]

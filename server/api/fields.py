@@ -27,8 +27,10 @@ class PartialDateField(serializers.Field):
         return value.isoformat()
 
     def to_internal_value(self, data: Any) -> PartialDate:
+        if not isinstance(data, str):
+            self.fail("invalid", reason='Give the date as text: "2025", "2024-07" or "2024-07-26".')
         try:
-            return PartialDate.parse(data if isinstance(data, str) else repr(data))
+            return PartialDate.parse(data)
         except ValueError as error:
             self.fail("invalid", reason=str(error))
             raise  # unreachable: fail() raises

@@ -25,7 +25,7 @@ from server.diplomacy import selectors, services
 from server.diplomacy.models import Record
 from server.diplomacy.revisions import revision_entries
 
-from .conditional import etag_for, expected_version, not_modified
+from .conditional import etag_for, expected_versions, not_modified
 
 AS_OF = OpenApiParameter(
     "as_of",
@@ -116,14 +116,14 @@ class RecordViewSet(viewsets.ModelViewSet):
         record = self.get_object()
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        serializer.save(user=self._user(), expected_version=expected_version(request))
+        serializer.save(user=self._user(), expected_version=expected_versions(request))
         fresh = self.get_queryset().get(pk=record.pk)
         return self._with_etag(Response(self.get_serializer(fresh).data), fresh.version)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         record = self.get_object()
         services.record_delete(
-            record, expected_version=expected_version(request), user=self._user()
+            record, expected_version=expected_versions(request), user=self._user()
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -13,7 +13,7 @@ list given replaces the old one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -37,6 +37,8 @@ RecordT = TypeVar("RecordT", bound=Record)
 Part = Position | Participant | Citation
 PartT = TypeVar("PartT", Position, Participant, Citation)
 Errors = dict[str, Any]
+# The versions a writer accepts to change (If-Match); None accepts any.
+Expected = int | Collection[int] | None
 
 # Curly, low and angle quote marks, single and double, compared as straight ones.
 _QUOTE_MARKS = str.maketrans(
@@ -62,8 +64,9 @@ def _summary(value: Any) -> str:
 class VersionConflict(Exception):
     """The record changed since the version the writer read (a stale ``If-Match``)."""
 
-    def __init__(self, expected: int, current: int) -> None:
-        super().__init__(f"Expected version {expected}, but the record is at version {current}.")
+    def __init__(self, expected: Collection[int], current: int) -> None:
+        wanted = " or ".join(str(version) for version in sorted(expected)) or "(none readable)"
+        super().__init__(f"Expected version {wanted}, but the record is at version {current}.")
         self.expected = expected
         self.current = current
 
@@ -112,20 +115,33 @@ def record_update(
     record: RecordT,
     data: Mapping[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
     user: Any = None,
 ) -> RecordT:
-    """Apply ``data`` to the record; with ``expected_version``, only if nobody changed it since."""
+    """Apply ``data`` to the record; with ``expected_version``, only if nobody changed it since.
+
+    A write that leaves the record as it was is no new version: it is rolled back, and the record
+    keeps its version and history.
+    """
     _claim_next_version(record, expected_version)
     record.refresh_from_db()
+    before = snapshot(record)
     _assign_fields(record, data)
     _write(record, data)
+    if _same_record(before, snapshot(record)):
+        transaction.set_rollback(True)
+        record.version = before["version"] - 1
+        return record
     _commit(record, user=user, created=False)
     return record
 
 
+def _same_record(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    return {**before, "version": None} == {**after, "version": None}
+
+
 @transaction.atomic
-def record_delete(record: Record, *, expected_version: int | None = None, user: Any = None) -> None:
+def record_delete(record: Record, *, expected_version: Expected = None, user: Any = None) -> None:
     """Delete a resource, keeping its last state in its history; refused while others use it."""
     _claim_next_version(record, expected_version)
     record.refresh_from_db()
@@ -231,16 +247,23 @@ def part_delete(part: Part) -> None:
 # -- internals ---------------------------------------------------------------------------------
 
 
-def _claim_next_version(record: Record, expected_version: int | None) -> None:
-    """Move the stored version on by one, atomically, and only from the expected version."""
+def _claim_next_version(record: Record, expected_version: Expected) -> None:
+    """Move the stored version on by one, atomically, and only from an expected version."""
     rows = type(record)._default_manager.filter(pk=record.pk)
-    if expected_version is not None:
-        rows = rows.filter(version=expected_version)
+    expected = _as_versions(expected_version)
+    if expected is not None:
+        rows = rows.filter(version__in=expected)
     versions = type(record)._default_manager.values_list("version", flat=True)
     if not rows.update(version=F("version") + 1):
         # A record deleted meanwhile raises DoesNotExist here, answered as any missing record.
-        raise VersionConflict(expected_version or 0, versions.get(pk=record.pk))
+        raise VersionConflict(expected or (), versions.get(pk=record.pk))
     record.version = versions.get(pk=record.pk)
+
+
+def _as_versions(expected: Expected) -> frozenset[int] | None:
+    if expected is None:
+        return None
+    return frozenset({expected} if isinstance(expected, int) else expected)
 
 
 def _commit(record: Record, *, user: Any, created: bool) -> None:
@@ -254,6 +277,20 @@ def _assign_fields(record: Record, data: Mapping[str, Any]) -> None:
     for name in SPECS[type(record)].fields:
         if name in data:
             assign_field(record, name, data[name])
+
+
+def _speaker_country_errors(record: Record, data: Mapping[str, Any]) -> Errors:
+    """A statement by an official is filed under the official's country; another is refused."""
+    if not isinstance(record, Statement) or "speaker_country" not in data or not record.speaker_id:
+        return {}
+    speaker = Official.objects.filter(pk=record.speaker_id).only("country").first()
+    if speaker is None or data["speaker_country"] in ("", speaker.country):
+        return {}
+    return {
+        "speaker_country": [
+            f"A statement by an official is filed under the official's country ({speaker.country})."
+        ]
+    }
 
 
 def _fill_derived_fields(record: Record) -> None:
@@ -289,8 +326,9 @@ def _clean(instance: models.Model, ranges: Iterable[tuple[str, str]] = ()) -> Er
 
 def _write(record: Record, data: Mapping[str, Any], *, check_claims: bool = True) -> None:
     spec = SPECS[type(record)]
+    errors = _speaker_country_errors(record, data)
     _fill_derived_fields(record)
-    errors = _clean(record, spec.date_ranges)
+    errors.update(_clean(record, spec.date_ranges))
     if errors:
         raise InvalidRecord(errors)
     record.skip_history_when_saving = True  # type: ignore[attr-defined]
