@@ -238,6 +238,7 @@ class Participant(models.Model):
             models.CheckConstraint(
                 condition=models.Q(official__isnull=False) | ~models.Q(label=""),
                 name="participant_official_or_label",
+                violation_error_message="Name an official on record, or give a label.",
             )
         ]
 
@@ -286,6 +287,7 @@ class Statement(Record):
             models.CheckConstraint(
                 condition=models.Q(speaker__isnull=False) | ~models.Q(speaker_label=""),
                 name="statement_speaker_or_label",
+                violation_error_message="Name the speaker: an official, or a speaker_label.",
             ),
             models.CheckConstraint(
                 condition=~models.Q(text=""),

@@ -537,7 +537,7 @@ def test_statement_without_speaker_or_label_is_a_form_error(
     data.update(speaker="", speaker_label="")
     response = curator.post(url, data)
     assert response.status_code == 200
-    assert "statement_speaker_or_label" in error_text(response)
+    assert "Name the speaker: an official, or a speaker_label." in error_text(response)
     statement.refresh_from_db()
     assert statement.speaker_id is not None
     assert statement.version == version
@@ -778,7 +778,7 @@ def test_participant_row_with_neither_official_nor_label_is_a_form_error(
     )
     response = curator.post(url, data)
     assert response.status_code == 200
-    assert "participant_official_or_label" in str(
+    assert "Name an official on record, or give a label." in str(
         response.context["inline_admin_formsets"][0].formset.errors
     )
     assert contact.participants.count() == 2
