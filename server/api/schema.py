@@ -44,6 +44,9 @@ class ProblemAwareAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
+        # A restore creates the record again: 201, like a create (spectacular knows only create).
+        if getattr(self.view, "action", None) == "restore" and "200" in responses:
+            responses["201"] = responses.pop("200")
         for code in self._error_codes():
             responses.setdefault(
                 code,

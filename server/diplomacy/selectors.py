@@ -76,7 +76,7 @@ def record_as_of(model: type[Record], pk: int, when: datetime) -> Record | None:
         return None
     record = materialise(model, pk, row.snapshot)
     record.created_at = row.created_at
-    record.updated_at = row.history_date
+    record.updated_at = row.updated_at
     return record
 
 

@@ -97,3 +97,17 @@ def test_an_unreachable_database_gives_503_with_retry_after():
     assert results["/api/v1/statements/"][:2] == [503, "5"]
     assert results["/api/v1/statements/"][2] == "application/problem+json"
     assert results["/healthz"][0] == 200
+
+
+def test_every_response_carries_a_request_id(client):
+    first = client.get("/api/v1/officials/")
+    second = client.get("/api/v1/no-such-thing/")
+    assert len(first["X-Request-ID"]) == 32
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+
+
+def test_a_request_id_from_a_proxy_is_kept_and_a_bad_one_replaced(client):
+    kept = client.get("/healthz", HTTP_X_REQUEST_ID="proxy-1234abcd")
+    assert kept["X-Request-ID"] == "proxy-1234abcd"
+    replaced = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
+    assert replaced["X-Request-ID"] != "<script>"

@@ -1,0 +1,7 @@
+"""``python -m detente_client``: the ``detente`` command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

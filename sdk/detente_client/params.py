@@ -1,0 +1,248 @@
+"""Typed parameters: list filters, and bodies for create (and replace) and update.
+
+Each is a ``TypedDict`` used with ``**kwargs: Unpack[...]``, so an editor completes the names and
+a type checker rejects a misspelt one (the API would answer 400 anyway). A filter that the API
+lets you repeat takes one value or a list of values, matched with OR. A date bound takes a
+partial date as text ("2024", "2024-07", "2024-07-26"), a ``datetime.date``, or a
+:class:`~detente_client.models.PartialDate`, and matches by overlap.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
+
+from .dates import PartialDate
+
+__all__ = [
+    "CitationInput",
+    "ContactChanges",
+    "ContactCreate",
+    "ContactFilters",
+    "ContactKind",
+    "ContactStatus",
+    "DateBound",
+    "DateValue",
+    "ListParameters",
+    "OfficialChanges",
+    "OfficialCreate",
+    "OfficialFilters",
+    "ParticipantInput",
+    "PositionInput",
+    "SourceChanges",
+    "SourceCreate",
+    "SourceFilters",
+    "SourceKind",
+    "StatementChanges",
+    "StatementCreate",
+    "StatementFilters",
+    "StatementKind",
+]
+
+SourceKind = Literal[
+    "analysis", "news", "column", "interview", "official release", "speech", "other"
+]
+ContactKind = Literal["summit", "meeting", "talks", "call", "visit", "dialogue", "exchange"]
+ContactStatus = Literal["held", "planned", "cancelled"]
+StatementKind = Literal["quote", "paraphrase"]
+
+# A date bound in a filter: "2024", "2024-07", "2024-07-26", a date, or a PartialDate.
+DateBound = str | dt.date | PartialDate
+# A partial date in a body ("2024-07", a date, a PartialDate), or None for no date.
+DateValue = str | dt.date | PartialDate | None
+
+
+class ListParameters(TypedDict, total=False):
+    """What every list takes: ``limit`` is the page size (at most 200), ``offset`` the start,
+    ``ordering`` field names separated by commas (``-`` descends), ``q`` words to search."""
+
+    q: str
+    ordering: str
+    limit: int
+    offset: int
+
+
+class OfficialFilters(ListParameters, total=False):
+    """Filters of ``officials.list``: ordering by name, country, id, created_at, updated_at."""
+
+    country: str | Sequence[str]
+    slug: str | Sequence[str]
+
+
+class SourceFilters(ListParameters, total=False):
+    """Filters of ``sources.list``: ordering by title, kind, published, id, created_at,
+    updated_at."""
+
+    kind: SourceKind | Sequence[SourceKind]
+    language: str | Sequence[str]
+    published_after: DateBound
+    published_before: DateBound
+
+
+class ContactFilters(ListParameters, total=False):
+    """Filters of ``contacts.list``: ordering by date, title, kind, id, created_at, updated_at.
+
+    ``country`` is where the contact took place, ``participant_country`` that of any participant,
+    ``official`` an official's slug, ``source`` a cited source's id, ``topic`` a topic slug.
+    """
+
+    country: str | Sequence[str]
+    participant_country: str | Sequence[str]
+    kind: ContactKind | Sequence[ContactKind]
+    status: ContactStatus | Sequence[ContactStatus]
+    official: str | Sequence[str]
+    source: int | Sequence[int]
+    topic: str | Sequence[str]
+    date_after: DateBound
+    date_before: DateBound
+
+
+class StatementFilters(ListParameters, total=False):
+    """Filters of ``statements.list``: ordering by said, kind, id, created_at, updated_at.
+
+    ``speaker`` is an official's slug, ``country`` the speaker's country, ``contact`` a contact's
+    id, ``source`` the id of a source cited or of the document the words first appeared in.
+    """
+
+    speaker: str | Sequence[str]
+    country: str | Sequence[str]
+    kind: StatementKind | Sequence[StatementKind]
+    language: str | Sequence[str]
+    contact: int | Sequence[int]
+    source: int | Sequence[int]
+    topic: str | Sequence[str]
+    said_after: DateBound
+    said_before: DateBound
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodies: related records as ids, topics as slugs, nested lists in full (replacing the old list).
+
+
+class CitationInput(TypedDict):
+    """A citation to write: the source's id and its verbatim words."""
+
+    source: int
+    excerpt: str
+    locator: NotRequired[str]
+
+
+class PositionInput(TypedDict):
+    """A post held, to write with its official."""
+
+    title: str
+    citations: Sequence[CitationInput]
+    organization: NotRequired[str]
+    country: NotRequired[str]
+    start: NotRequired[DateValue]
+    end: NotRequired[DateValue]
+
+
+class ParticipantInput(TypedDict, total=False):
+    """A participant to write with its contact: an official's id, or a label."""
+
+    official: int | None
+    label: str
+    country: str
+    role: str
+
+
+class _OfficialFields(TypedDict, total=False):
+    aliases: Sequence[str]
+    country: str
+    positions: Sequence[PositionInput]
+    notes: str
+
+
+class OfficialCreate(_OfficialFields):
+    """An official to create, or the whole of one to replace (PUT)."""
+
+    slug: str
+    name: str
+
+
+class OfficialChanges(_OfficialFields, total=False):
+    """Fields of an official to change (PATCH)."""
+
+    slug: str
+    name: str
+
+
+class _SourceFields(TypedDict, total=False):
+    author: str
+    author_affiliation: str
+    publisher: str
+    published: DateValue
+    document_url: str
+    language: str
+    notes: str
+    text: str
+
+
+class SourceCreate(_SourceFields):
+    """A source to create, or the whole of one to replace (PUT)."""
+
+    title: str
+    kind: SourceKind
+
+
+class SourceChanges(_SourceFields, total=False):
+    """Fields of a source to change (PATCH)."""
+
+    title: str
+    kind: SourceKind
+
+
+class _ContactFields(TypedDict, total=False):
+    status: ContactStatus
+    date: DateValue
+    end_date: DateValue
+    location: str
+    country: str
+    occasion: str
+    duration_minutes: int | None
+    participants: Sequence[ParticipantInput]
+    summary: str
+    topics: Sequence[str]
+
+
+class ContactCreate(_ContactFields):
+    """A contact to create, or the whole of one to replace (PUT)."""
+
+    title: str
+    kind: ContactKind
+    citations: Sequence[CitationInput]
+
+
+class ContactChanges(_ContactFields, total=False):
+    """Fields of a contact to change (PATCH)."""
+
+    title: str
+    kind: ContactKind
+    citations: Sequence[CitationInput]
+
+
+class _StatementFields(TypedDict, total=False):
+    language: str
+    speaker: int | None
+    speaker_label: str
+    speaker_country: str
+    said: DateValue
+    contact: int | None
+    origin: int | None
+    topics: Sequence[str]
+
+
+class StatementCreate(_StatementFields):
+    """A statement to create, or the whole of one to replace (PUT)."""
+
+    text: str
+    kind: StatementKind
+    citations: Sequence[CitationInput]
+
+
+class StatementChanges(_StatementFields, total=False):
+    """Fields of a statement to change (PATCH)."""
+
+    text: str
+    kind: StatementKind
+    citations: Sequence[CitationInput]

@@ -1,0 +1,175 @@
+"""What every resource does; each resource's module only adds its typed signatures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar
+
+from ..dates import PartialDate
+from ..errors import UnexpectedResponse
+from ..models import Record, Revision, parse_page
+from ..pagination import ListIterator, Page, iterate_pages
+from ..transport import Transport, decode
+
+__all__ = ["RecordT", "Resource", "encode"]
+
+RecordT = TypeVar("RecordT", bound=Record)
+
+
+class Resource(Generic[RecordT]):
+    """One resource of the API (``/api/v1/<path>/``): its list, its records and their history.
+
+    Writes to a record given as an object send ``If-Match`` with that object's version, so that
+    a write based on a stale copy fails with :class:`~detente_client.PreconditionFailed` instead
+    of overwriting someone else's change; given a bare id, they send none.
+    """
+
+    path: str
+    model: type[RecordT]
+
+    def __init__(self, transport: Transport, model: type[RecordT]) -> None:
+        self._transport = transport
+        self.model = model
+        self.path = model.resource
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._transport.url(self.path + '/')}>"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, id: int | RecordT, /) -> RecordT:
+        """The record with this id (:class:`~detente_client.NotFound` if there is none)."""
+        return self._record(self._transport.json("GET", self._detail(id)))
+
+    def refresh(self, record: RecordT, /) -> RecordT:
+        """The record as it is now: ``record`` itself if unchanged (a conditional request)."""
+        response = self._transport.request(
+            "GET",
+            self._detail(record),
+            headers={"If-None-Match": f'"{record.version}"'},
+            ok=frozenset({304}),
+        )
+        if response.status_code == 304:
+            return record
+        return self._record(decode(response))
+
+    def as_of(self, id: int | RecordT, /, when: dt.datetime) -> RecordT:
+        """The record as it stood at ``when`` (a naive datetime is taken as UTC, as by the API).
+
+        :class:`~detente_client.NotFound` if it did not exist then.
+        """
+        if not isinstance(when, dt.datetime):
+            raise TypeError("when must be a datetime")
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        data = self._transport.json("GET", self._detail(id), params={"as_of": when.isoformat()})
+        return self._record(data)
+
+    def history(self, id: int | RecordT, /) -> list[Revision]:
+        """Every revision of the record, oldest first (also of a deleted record)."""
+        return list(self.revisions(id))
+
+    def revisions(self, id: int | RecordT, /) -> Iterator[Revision]:
+        """The record's revisions, oldest first, fetched a page at a time."""
+        path = self._detail(id) + "history/"
+        pages = iterate_pages(
+            lambda: parse_page(Revision, self._transport.json("GET", path)),
+            lambda url: parse_page(Revision, self._transport.json("GET", url)),
+        )
+        return ListIterator(pages)
+
+    def next_page(self, page: Page[RecordT], /) -> Page[RecordT] | None:
+        """The page after ``page``, or None on the last one."""
+        return None if page.next is None else self._follow(page.next)
+
+    def previous_page(self, page: Page[RecordT], /) -> Page[RecordT] | None:
+        """The page before ``page``, or None on the first one."""
+        return None if page.previous is None else self._follow(page.previous)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def delete(self, target: int | RecordT, /) -> None:
+        """Delete the record; it stays in its history and can be restored.
+
+        :class:`~detente_client.Conflict` while other records rely on it.
+        """
+        self._transport.request("DELETE", self._detail(target), headers=_if_match(target))
+
+    def restore(self, id: int | RecordT, /) -> RecordT:
+        """Bring a deleted record back, with the same id, as a new version."""
+        return self._record(self._transport.json("POST", self._detail(id) + "restore/"))
+
+    # -- for the typed methods of each resource --------------------------------------------
+
+    def _list(self, filters: Mapping[str, Any]) -> ListIterator[RecordT]:
+        return ListIterator(self._pages(filters))
+
+    def _pages(self, filters: Mapping[str, Any]) -> Iterator[Page[RecordT]]:
+        return iterate_pages(lambda: self._page(filters), self._follow)
+
+    def _page(self, filters: Mapping[str, Any]) -> Page[RecordT]:
+        data = self._transport.json("GET", self.path + "/", params=encode_query(filters))
+        return parse_page(self.model, data)
+
+    def _follow(self, url: str) -> Page[RecordT]:
+        return parse_page(self.model, self._transport.json("GET", url))
+
+    def _create(self, body: Mapping[str, Any]) -> RecordT:
+        return self._record(self._transport.json("POST", self.path + "/", json=encode(body)))
+
+    def _write(self, method: str, target: int | RecordT, body: Mapping[str, Any]) -> RecordT:
+        data = self._transport.json(
+            method, self._detail(target), json=encode(body), headers=_if_match(target)
+        )
+        return self._record(data)
+
+    def _record(self, data: Any) -> RecordT:
+        if not isinstance(data, Mapping):
+            raise UnexpectedResponse(f"Expected a {self.model.__name__} object")
+        return self.model.from_dict(data)
+
+    def _detail(self, target: int | RecordT) -> str:
+        return f"{self.path}/{_id(target)}/"
+
+
+def _id(target: int | Record) -> int:
+    if isinstance(target, Record):
+        return target.id
+    if isinstance(target, bool) or not isinstance(target, int):
+        raise TypeError(f"Expected a record or its integer id, not {target!r}")
+    return target
+
+
+def _if_match(target: int | Record) -> dict[str, str]:
+    return {"If-Match": f'"{target.version}"'} if isinstance(target, Record) else {}
+
+
+def encode(value: Any) -> Any:
+    """A body value as JSON: partial dates and dates as their text, sequences as lists."""
+    if isinstance(value, PartialDate):
+        return value.text
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(item) for item in value]
+    return value
+
+
+def encode_query(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Filters as query parameters: a date bound as its text, a list repeated (OR)."""
+    query: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, str | int):
+            query[name] = value
+        elif isinstance(value, PartialDate | dt.date):
+            query[name] = PartialDate.of(value).text
+        else:
+            query[name] = [encode(item) for item in value]
+    return query

@@ -1,0 +1,215 @@
+"""The SDK's types on their own: partial dates, parsing that tolerates a newer server, bodies."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import detente_client
+import pytest
+from detente_client import (
+    Contact,
+    Official,
+    OfficialBrief,
+    Page,
+    PartialDate,
+    Revision,
+    Statement,
+    UnexpectedResponse,
+)
+from detente_client.resources.base import encode, encode_query
+
+STATEMENT: dict[str, Any] = {
+    "id": 7,
+    "url": "http://127.0.0.1:8000/api/v1/statements/7/",
+    "version": 3,
+    "created_at": "2024-11-18T09:00:00Z",
+    "updated_at": "2024-11-19T10:30:00.123456+09:00",
+    "text": "maintain close communications.",
+    "kind": "quote",
+    "language": "en",
+    "speaker": {"id": 1, "url": "http://x/api/v1/officials/1/", "slug": "xi-jinping", "name": "Xi"},
+    "speaker_label": "",
+    "speaker_country": "CN",
+    "said": "2024-07",
+    "contact": None,
+    "origin": None,
+    "topics": ["bilateral-relations"],
+    "citations": [
+        {
+            "source": {"id": 1, "url": "http://x/api/v1/sources/1/", "title": "[Article]"},
+            "excerpt": "they agreed to “maintain close communications.”",
+            "locator": "paragraph 8",
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "earliest", "latest"),
+    [
+        ("2025", "year", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+        ("2024-02", "month", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2024-07-26", "day", dt.date(2024, 7, 26), dt.date(2024, 7, 26)),
+    ],
+)
+def test_partial_dates_keep_their_precision(text, precision, earliest, latest):
+    date = PartialDate.parse(text)
+    assert (date.text, date.precision, date.earliest, date.latest) == (
+        text,
+        precision,
+        earliest,
+        latest,
+    )
+    assert str(date) == text
+    assert date.isoformat() == text
+    assert date.contains(earliest)
+    assert date.contains(latest)
+    assert not date.contains(latest + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("text", ["2024-13", "2024-02-30", "24", "2024-7", "2024/07", "0000", ""])
+def test_malformed_partial_dates_are_refused(text):
+    with pytest.raises(ValueError):  # noqa: PT011
+        PartialDate.parse(text)
+
+
+def test_partial_dates_compare_build_and_overlap():
+    assert PartialDate.of(dt.date(2024, 7, 26)) == PartialDate.parse("2024-07-26")
+    assert PartialDate.of(dt.datetime(2024, 7, 26, 10, 0)) == PartialDate.parse("2024-07-26")
+    assert PartialDate.of("2024") is not None
+    july = PartialDate.parse("2024-07")
+    assert PartialDate.of(july) is july
+    assert july.overlaps(dt.date(2024, 7, 15))
+    assert july.overlaps(end=dt.date(2024, 7, 1))
+    assert not july.overlaps(dt.date(2024, 8, 1))
+    ordered = sorted(
+        [PartialDate.parse(t) for t in ("2024-07-02", "2024-07", "2024", "2023-12")],
+        key=PartialDate.sort_key,
+    )
+    assert [d.text for d in ordered] == ["2023-12", "2024", "2024-07", "2024-07-02"]
+    with pytest.raises(ValueError, match="do not match"):
+        PartialDate("2024", "day", dt.date(2024, 1, 1), dt.date(2024, 1, 1))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        july.text = "2025"
+
+
+def test_a_record_is_parsed_into_frozen_typed_objects():
+    statement = Statement.from_dict(STATEMENT)
+    assert statement.said == PartialDate.parse("2024-07")
+    assert statement.created_at == dt.datetime(2024, 11, 18, 9, 0, tzinfo=dt.UTC)
+    assert statement.updated_at.utcoffset() == dt.timedelta(hours=9)
+    assert isinstance(statement.speaker, OfficialBrief)
+    assert statement.speaker_name == "Xi"
+    assert statement.topics == ("bilateral-relations",)
+    assert statement.citations[0].source.title == "[Article]"
+    assert hash(statement.citations[0])  # frozen and hashable
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        statement.text = "other"
+    assert statement.to_dict() == {**STATEMENT, "updated_at": "2024-11-19T10:30:00.123456+09:00"}
+
+
+def test_unknown_fields_of_a_newer_server_are_ignored():
+    newer = {
+        **STATEMENT,
+        "sentiment": "warm",
+        "speaker": {**STATEMENT["speaker"], "portrait": "x.png"},
+        "citations": [{**STATEMENT["citations"][0], "page": 3}],
+    }
+    assert Statement.from_dict(newer) == Statement.from_dict(STATEMENT)
+
+
+def test_fields_the_schema_does_not_require_may_be_absent():
+    required = {key: STATEMENT[key] for key in ("id", "url", "version", "created_at")}
+    minimal = {**required, "updated_at": STATEMENT["updated_at"], "text": "x", "kind": "quote"}
+    statement = Statement.from_dict(minimal)
+    assert statement.speaker is None
+    assert statement.said is None
+    assert statement.topics == ()
+    assert statement.citations == ()
+    official = Official.from_dict(
+        {**required, "updated_at": "2024-01-01T00:00:00Z", "slug": "a", "name": "A"}
+    )
+    assert official.positions == ()
+    assert official.aliases == ()
+
+
+def test_a_response_of_the_wrong_shape_is_an_unexpected_response():
+    without_text = {key: value for key, value in STATEMENT.items() if key != "text"}
+    with pytest.raises(UnexpectedResponse, match="text"):
+        Statement.from_dict(without_text)
+    with pytest.raises(UnexpectedResponse, match="said"):
+        Statement.from_dict({**STATEMENT, "said": "July 2024"})
+    with pytest.raises(UnexpectedResponse, match="version"):
+        Statement.from_dict({**STATEMENT, "version": "3"})
+    with pytest.raises(UnexpectedResponse, match="topics"):
+        Statement.from_dict({**STATEMENT, "topics": "north-korea"})
+
+
+def test_records_give_bodies_for_replace():
+    statement = Statement.from_dict(STATEMENT)
+    body = statement.as_input()
+    assert body["speaker"] == 1
+    assert body["said"] == "2024-07"
+    assert body["citations"] == [
+        {
+            "source": 1,
+            "excerpt": "they agreed to “maintain close communications.”",
+            "locator": "paragraph 8",
+        }
+    ]
+    contact = Contact.from_dict(
+        {
+            **{key: STATEMENT[key] for key in ("id", "url", "version", "created_at", "updated_at")},
+            "title": "Talks",
+            "kind": "talks",
+            "participants": [
+                {"official": STATEMENT["speaker"], "role": "host"},
+                {"label": "Guests"},
+            ],
+            "citations": STATEMENT["citations"],
+        }
+    )
+    assert [p["official"] for p in contact.as_input()["participants"]] == [1, None]
+    assert [p.name for p in contact.participants] == ["Xi", "Guests"]
+
+
+def test_bodies_and_queries_are_encoded_as_the_api_takes_them():
+    assert encode(
+        {"said": PartialDate.parse("2024-07"), "start": dt.date(2024, 1, 2), "topics": ("a", "b")}
+    ) == {
+        "said": "2024-07",
+        "start": "2024-01-02",
+        "topics": ["a", "b"],
+    }
+    assert encode_query(
+        {"country": ("KR", "CN"), "said_after": dt.date(2024, 7, 1), "limit": 5, "q": None}
+    ) == {
+        "country": ["KR", "CN"],
+        "said_after": "2024-07-01",
+        "limit": 5,
+    }
+
+
+def test_revisions_and_pages():
+    revision = Revision.from_dict(
+        {
+            "version": 2,
+            "time": "2024-11-18T09:00:00Z",
+            "user": None,
+            "type": "changed",
+            "changes": [{"field": "said", "old": "2024-07-26", "new": "2024-07"}],
+        }
+    )
+    assert revision.changes[0].field == "said"
+    assert revision.user is None
+    page = Page(count=1, next=None, previous=None, results=(revision,))
+    assert list(page) == [revision]
+    assert page[0] is revision
+
+
+def test_the_package_exports_what_scripts_use():
+    for name in detente_client.__all__:
+        assert hasattr(detente_client, name), name
+    assert detente_client.__version__.count(".") == 2
