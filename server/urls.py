@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", include("server.api.v1.urls")),
 ]
 
+handler400 = "server.api.errors.bad_request"
 handler404 = "server.api.errors.not_found"
 handler500 = "server.api.errors.server_error"

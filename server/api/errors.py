@@ -10,7 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -35,6 +41,7 @@ _TITLES = {
     406: "Not acceptable",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Internal server error",
@@ -116,6 +123,17 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     domain = _domain_problem(exc)
     if domain is not None:
         return _problem(context, domain)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = problem_body(
+            413,
+            "Content too large",
+            f"A request body may hold {limit} bytes at most.",
+            slug="content-too-large",
+        )
+        return _problem(context, body)
+    if isinstance(exc, SuspiciousOperation):
+        return _problem(context, problem_body(400, "Bad request", str(exc), slug="bad-request"))
 
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
@@ -206,6 +224,12 @@ def _problem(
         headers=headers,
         content_type=PROBLEM_CONTENT_TYPE if is_json else None,
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return problem_response(413, "Content too large", "The request body is too large.")
+    return problem_response(400, "Bad request", "The request could not be understood.")
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

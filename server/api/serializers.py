@@ -42,5 +42,11 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    def to_internal_value(self, data: Any) -> Any:
+        # An id past what the databases hold is simply no record (not an overflow in the driver).
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 10**12:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
     def to_representation(self, value: Any) -> Any:
         return self.brief(value, context=self.context).data

@@ -14,6 +14,8 @@ def partial_date_ordering(prefix: str) -> tuple[str, str]:
 
 
 class OfficialViewSet(RecordViewSet):
+    """Officials and the posts they held, each post with the citations that support it."""
+
     queryset = selectors.official_list()
     serializer_class = serializers.OfficialSerializer
     filterset_class = filtersets.OfficialFilterSet
@@ -23,6 +25,8 @@ class OfficialViewSet(RecordViewSet):
 
 
 class SourceViewSet(RecordViewSet):
+    """Documents the records cite: the analysis the dataset comes from and those it quotes."""
+
     queryset = selectors.source_list()
     serializer_class = serializers.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
@@ -33,6 +37,8 @@ class SourceViewSet(RecordViewSet):
 
 
 class ContactViewSet(RecordViewSet):
+    """Meetings, talks, dialogues, visits and exchanges, with who took part and the sources."""
+
     queryset = selectors.contact_list()
     serializer_class = serializers.ContactSerializer
     filterset_class = filtersets.ContactFilterSet
@@ -50,6 +56,8 @@ class ContactViewSet(RecordViewSet):
 
 
 class StatementViewSet(RecordViewSet):
+    """What was said: quotes in the source's exact words and paraphrases, with their citations."""
+
     queryset = selectors.statement_list()
     serializer_class = serializers.StatementSerializer
     filterset_class = filtersets.StatementFilterSet
