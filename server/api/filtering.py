@@ -52,14 +52,38 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_TERMS = 10
+
+
 class TextSearchFilter(SearchFilter):
-    """``q``: every word must appear in one of the view's ``search_fields``."""
+    """``q``: every word (or "quoted phrase") must appear in one of the view's ``search_fields``.
+
+    Each term costs a scan of every searched column, so a query is bounded in length and terms.
+    """
 
     def get_search_terms(self, request: Request) -> list[str]:
         values = request.query_params.getlist(self.search_param)
         if len(values) > 1:
             raise ValidationError({self.search_param: ["Give one search query."]})
-        return super().get_search_terms(request)
+        query = values[0] if values else ""
+        problem = None
+        if len(query) > MAX_SEARCH_LENGTH:
+            problem = f"A search is at most {MAX_SEARCH_LENGTH} characters."
+        elif query.count('"') % 2:
+            problem = 'A quote mark (") opens a phrase that is never closed.'
+        terms = super().get_search_terms(request)
+        if problem is None and len(terms) > MAX_SEARCH_TERMS:
+            problem = f"A search has at most {MAX_SEARCH_TERMS} words or phrases."
+        if problem is not None:
+            raise ValidationError({self.search_param: [problem]})
+        return terms
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["maxLength"] = MAX_SEARCH_LENGTH
+        return parameters
 
 
 class StrictOrderingFilter(OrderingFilter):
