@@ -99,6 +99,30 @@ class IdFilter(AnyOfFilter):
     field_class = IdListField
 
 
+REVIEW_CHOICES = [
+    ("reviewed", "reviewed"),
+    ("draft", "draft"),
+    ("disputed", "disputed"),
+    ("all", "all"),
+]
+
+
+class ReviewFilter(django_filters.MultipleChoiceFilter):
+    """``review``: which review states to list. Validated here and documented in the schema; the
+    view applies it, since who may ask for what depends on the reader."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "Review states to list (default reviewed); draft, disputed and all need a curator's "
+            "token. Repeat for any of several.",
+        )
+        super().__init__(*args, choices=REVIEW_CHOICES, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        return qs
+
+
 class PartialDateFormField(forms.CharField):
     def to_python(self, value: Any) -> PartialDate | None:  # type: ignore[override]
         if value is None:
@@ -109,7 +133,9 @@ class PartialDateFormField(forms.CharField):
         try:
             return PartialDate.parse(text)
         except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+            raise forms.ValidationError(
+                "%(reason)s", code="invalid", params={"reason": str(error)}
+            ) from None
 
 
 @extend_schema_field(PARTIAL_DATE_SCHEMA)
