@@ -21,15 +21,36 @@ class StrictFieldsMixin:
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             errors: dict[str, list[str]] = {}
-            for key in data:
+            for key, value in data.items():
                 field = self.fields.get(key)
                 if field is None:
                     errors[str(key)] = ["Unknown field."]
                 elif field.read_only:
                     errors[str(key)] = ["This field is read-only."]
+                elif isinstance(field, serializers.CharField) and not _is_text(value):
+                    errors[str(key)] = [NOT_TEXT]
             if errors:
                 raise ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+NOT_TEXT = "Give text (a JSON string), not a number or a boolean."
+
+
+def _is_text(value: Any) -> bool:
+    # DRF would turn 0 into "0"; the schema promises a string, and so does the server.
+    return value is None or isinstance(value, str)
+
+
+class TextField(serializers.CharField):
+    """A string, and only a string (DRF's CharField also takes numbers)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not _is_text(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    default_error_messages = {"invalid": NOT_TEXT}
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):

@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 
 from server.api.fields import PartialDateField
-from server.api.serializers import BriefRelatedField, StrictFieldsMixin
+from server.api.serializers import BriefRelatedField, StrictFieldsMixin, TextField
 from server.diplomacy import services
 from server.diplomacy.models import (
     MAX_DURATION_MINUTES,
@@ -138,7 +138,7 @@ class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):
 
 class OfficialSerializer(RecordSerializer):
     url = detail_url("official")
-    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+    aliases = serializers.ListField(child=TextField(), required=False)
     positions = PositionSerializer(many=True, required=False)
 
     class Meta:
