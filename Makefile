@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run test lint format schema install install-dev clean
+.PHONY: run test lint format schema fuzz install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+fuzz: install-dev
+	.ci/fuzz.sh
 
 schema: install-dev
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json \
