@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run test lint format schema fuzz install install-dev clean
+.PHONY: run test lint format schema fuzz bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ format: install-dev
 
 fuzz: install-dev
 	.ci/fuzz.sh
+
+# On demand, not a timed test: 50 clients reading and writing for 60 s on PostgreSQL.
+bench: install-dev
+	.ci/postgres.sh -- $(BIN)/python bench/load_writes.py --duration 60 --clients 50 \
+		--workers 2 --results bench/RESULTS.md
 
 schema: install-dev
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json \
