@@ -176,7 +176,7 @@ def verify(tally: Tally) -> list[str]:
     if server_errors:
         problems.append(f"{server_errors} responses were 5xx")
     revisions: dict[str, tuple[int, str | None]] = {}
-    for row in Statement.history.select_related("history_user"):  # type: ignore[attr-defined]
+    for row in Statement.history.select_related("history_user"):
         language = (row.snapshot or {}).get("language")
         if language:
             revisions[language] = (row.id, row.history_user.username if row.history_user else None)
@@ -236,7 +236,7 @@ def main() -> int:
     try:
         statements = call(base + "/api/v1/statements/?limit=200")[1]
         assert statements is not None
-        ids = [int(item["id"]) for item in statements["results"]]  # type: ignore[index]
+        ids = [int(item["id"]) for item in statements["results"]]
         tally = Tally()
         started = time.monotonic()
         stop = started + arguments.duration
