@@ -1,7 +1,9 @@
 """Builders for test records, written through the services like any other write.
 
 Test data uses the country codes ZZ, ZY and ZX and slugs starting with ``t-`` so that it never
-mixes with the article's dataset loaded in the same database.
+mixes with the article's dataset loaded in the same database. Claims (statements, contacts, posts
+held) are built reviewed, as the article's are, so that anonymous reads show them; pass
+``review_state="draft"`` for one under review.
 """
 
 from __future__ import annotations
@@ -38,7 +40,12 @@ def official(*, country: str = "ZZ", positions: int = 1, **fields: Any) -> Offic
     fields.setdefault(
         "positions",
         [
-            {"title": f"Post {index}", "start": "2020", "citations": citations()}
+            {
+                "title": f"Post {index}",
+                "start": "2020",
+                "citations": citations(),
+                "review_state": "reviewed",
+            }
             for index in range(positions)
         ],
     )
@@ -57,6 +64,7 @@ def contact(
     )
     fields.setdefault("topics", list(topics))
     fields.setdefault("citations", citations())
+    fields.setdefault("review_state", "reviewed")
     return services.record_create(Contact, fields)
 
 
@@ -70,4 +78,5 @@ def statement(
         fields.setdefault("speaker_country", "ZZ")
     fields.setdefault("topics", list(topics))
     fields.setdefault("citations", citations(cited, excerpt=fields["text"]))
+    fields.setdefault("review_state", "reviewed")
     return services.record_create(Statement, fields)

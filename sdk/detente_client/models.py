@@ -125,8 +125,13 @@ class Position(Model):
     start: PartialDate | None = None
     end: PartialDate | None = None
     citations: tuple[Citation, ...] = ()
+    review_state: str = "draft"  # draft, reviewed, disputed
+    reviewed_by: str | None = None
+    reviewed_at: dt.datetime | None = None
 
     def as_input(self) -> PositionInput:
+        """This post as a body item; its review state is left out, so that the server keeps it
+        for an unchanged post and puts a changed one back to draft."""
         return {
             "title": self.title,
             "organization": self.organization,
@@ -274,9 +279,13 @@ class Contact(Record):
     summary: str = ""
     topics: tuple[str, ...] = ()
     citations: tuple[Citation, ...] = ()
+    review_state: str = "draft"  # draft, reviewed, disputed
+    reviewed_by: str | None = None
+    reviewed_at: dt.datetime | None = None
 
     def as_input(self) -> ContactCreate:
-        """This record as a body for ``create``/``replace``: related records as ids."""
+        """This record as a body for ``create``/``replace``: related records as ids. The review
+        state is left out (a change of it is a review: ``update(..., review_state=...)``)."""
         return {
             "title": self.title,
             "kind": cast(ContactKind, self.kind),
@@ -311,6 +320,9 @@ class Statement(Record):
     origin: SourceBrief | None = None
     topics: tuple[str, ...] = ()
     citations: tuple[Citation, ...] = ()
+    review_state: str = "draft"  # draft, reviewed, disputed
+    reviewed_by: str | None = None
+    reviewed_at: dt.datetime | None = None
 
     @property
     def speaker_name(self) -> str:
@@ -318,7 +330,8 @@ class Statement(Record):
         return self.speaker.name if self.speaker is not None else self.speaker_label
 
     def as_input(self) -> StatementCreate:
-        """This record as a body for ``create``/``replace``: related records as ids."""
+        """This record as a body for ``create``/``replace``: related records as ids. The review
+        state is left out (a change of it is a review: ``update(..., review_state=...)``)."""
         return {
             "text": self.text,
             "kind": cast(StatementKind, self.kind),

@@ -28,6 +28,8 @@ __all__ = [
     "OfficialFilters",
     "ParticipantInput",
     "PositionInput",
+    "ReviewFilter",
+    "ReviewState",
     "SourceChanges",
     "SourceCreate",
     "SourceFilters",
@@ -44,6 +46,10 @@ SourceKind = Literal[
 ContactKind = Literal["summit", "meeting", "talks", "call", "visit", "dialogue", "exchange"]
 ContactStatus = Literal["held", "planned", "cancelled"]
 StatementKind = Literal["quote", "paraphrase"]
+# A claim's review state: only reviewed claims are shown to anonymous readers.
+ReviewState = Literal["draft", "reviewed", "disputed"]
+# The review states a read asks for; anything but "reviewed" needs a curator's token.
+ReviewFilter = Literal["reviewed", "draft", "disputed", "all"]
 
 # A date bound in a filter: "2024", "2024-07", "2024-07-26", a date, or a PartialDate.
 DateBound = str | dt.date | PartialDate
@@ -66,6 +72,7 @@ class OfficialFilters(ListParameters, total=False):
 
     country: str | Sequence[str]
     slug: str | Sequence[str]
+    review: ReviewFilter | Sequence[ReviewFilter]
 
 
 class SourceFilters(ListParameters, total=False):
@@ -94,6 +101,7 @@ class ContactFilters(ListParameters, total=False):
     topic: str | Sequence[str]
     date_after: DateBound
     date_before: DateBound
+    review: ReviewFilter | Sequence[ReviewFilter]
 
 
 class StatementFilters(ListParameters, total=False):
@@ -112,6 +120,7 @@ class StatementFilters(ListParameters, total=False):
     topic: str | Sequence[str]
     said_after: DateBound
     said_before: DateBound
+    review: ReviewFilter | Sequence[ReviewFilter]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,6 +144,7 @@ class PositionInput(TypedDict):
     country: NotRequired[str]
     start: NotRequired[DateValue]
     end: NotRequired[DateValue]
+    review_state: NotRequired[ReviewState]
 
 
 class ParticipantInput(TypedDict, total=False):
@@ -203,6 +213,7 @@ class _ContactFields(TypedDict, total=False):
     participants: Sequence[ParticipantInput]
     summary: str
     topics: Sequence[str]
+    review_state: ReviewState
 
 
 class ContactCreate(_ContactFields):
@@ -230,6 +241,7 @@ class _StatementFields(TypedDict, total=False):
     contact: int | None
     origin: int | None
     topics: Sequence[str]
+    review_state: ReviewState
 
 
 class StatementCreate(_StatementFields):

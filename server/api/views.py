@@ -8,6 +8,7 @@ the record's history, which ``history/``, ``?as_of=`` and ``restore/`` read back
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,12 +18,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from server.api.filters import REVIEW_CHOICES
 from server.diplomacy import selectors, services
-from server.diplomacy.models import Record
+from server.diplomacy.models import Official, Record, Reviewed
 from server.diplomacy.revisions import revision_entries
 
 from .conditional import etag_for, expected_versions, not_modified
@@ -32,8 +35,18 @@ AS_OF = OpenApiParameter(
     OpenApiTypes.DATETIME,
     description="Read the record as it stood at this moment (ISO 8601; UTC when no offset).",
 )
+# Documented on the resources whose reads depend on review (see ``reviewed_claims``).
+REVIEW = OpenApiParameter(
+    "review",
+    OpenApiTypes.STR,
+    enum=[value for value, _label in REVIEW_CHOICES],
+    description=(
+        "Review states shown (default reviewed); draft, disputed and all need a curator's token."
+    ),
+)
 DETAIL_PARAMETERS = frozenset({"format", "as_of"})
 HISTORY_PARAMETERS = frozenset({"format", "limit", "offset"})
+REVIEW_VALUES = frozenset(value for value, _label in REVIEW_CHOICES)
 
 
 class RevisionSerializer(serializers.Serializer):
@@ -65,9 +78,47 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     @property
     def model(self) -> type[Record]:
-        model = self.get_queryset().model
+        declared: Any = getattr(self, "queryset", None)
+        model = getattr(declared, "model", None)
+        assert isinstance(model, type)
         assert issubclass(model, Record)
         return model
+
+    @property
+    def reviewed_claims(self) -> bool:
+        """Whether reads of this resource depend on review: its records, or an official's posts."""
+        return issubclass(self.model, Reviewed) or self.model is Official
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.in_review_states(super().get_queryset(), self.review_states())
+
+    def review_states(self) -> Collection[str] | None:
+        """The review states this read shows (None: all). Anonymous readers and readers without
+        the change permission see reviewed claims only; curators may ask for others (``review``).
+        Writes see every record."""
+        if self.request.method not in SAFE_METHODS or not self.reviewed_claims:
+            return None
+        asked = self.request.query_params.getlist("review")
+        unknown = sorted(set(asked) - REVIEW_VALUES)
+        if unknown:
+            choices = ", ".join(sorted(REVIEW_VALUES))
+            raise ValidationError(
+                {"review": [f'"{value}" is not one of: {choices}.' for value in unknown]}
+            )
+        states = None if "all" in asked else frozenset(asked or selectors.PUBLIC)
+        if states != selectors.PUBLIC and not self._is_curator():
+            raise PermissionDenied(
+                "Only curators (who may change these records) can read records under review; "
+                "leave out `review`, or use review=reviewed."
+            )
+        return states
+
+    def _is_curator(self) -> bool:
+        opts = self.model._meta
+        return bool(self.request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"))
+
+    def _known_parameters(self, known: frozenset[str]) -> frozenset[str]:
+        return known | {"review"} if self.reviewed_claims else known
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Filters, search and ordering shape lists; a detail is found by its id alone.
@@ -91,13 +142,15 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     @extend_schema(parameters=[AS_OF])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self._reject_unknown_parameters(request)
+        self._reject_unknown_parameters(request, self._known_parameters(DETAIL_PARAMETERS))
         if "as_of" in request.query_params:
             record = selectors.record_as_of(
                 self.model, self._pk(), _parse_as_of(request.query_params["as_of"])
             )
             if record is None:
                 raise NotFound("The record did not exist at that time.")
+            if not selectors.shown_in_review_states(record, self.review_states()):
+                raise NotFound("The record was not reviewed at that time.")
         else:
             record = self.get_object()
         if not_modified(request, record.version):
@@ -131,10 +184,19 @@ class RecordViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Every revision of the record, oldest first, with the fields each one changed."""
-        self._reject_unknown_parameters(request, HISTORY_PARAMETERS)
+        self._reject_unknown_parameters(request, self._known_parameters(HISTORY_PARAMETERS))
         rows = list(selectors.record_history(self.model, self._pk()))
         if not rows:
             raise NotFound("No record with this id has ever existed.")
+        states = self.review_states()
+        if states is not None and issubclass(self.model, Reviewed):
+            # The history of a claim is public once the claim is: now, or when it was deleted.
+            last = rows[-1].snapshot or {}
+            if last.get("review_state") not in states:
+                raise NotFound("No reviewed record has this id.")
+        if states is not None and self.model is Official:
+            for row in rows:
+                row.snapshot = selectors.snapshot_in_review_states(row.snapshot, states)
         entries = revision_entries(rows)
         page = self.paginate_queryset(entries)
         data = RevisionSerializer(page if page is not None else entries, many=True).data

@@ -3,6 +3,7 @@ the sources (with verbatim excerpts) that every claim rests on."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -58,6 +59,35 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft"
+    REVIEWED = "reviewed"
+    DISPUTED = "disputed"
+
+
+class Reviewed(models.Model):
+    """A claim a curator has checked against its sources: only reviewed claims are public.
+
+    A new claim is a draft; a change to its content puts it back to draft (see ``services``).
+    """
+
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who last reviewed or disputed it.",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -130,7 +160,7 @@ class Source(Record):
         return self.title
 
 
-class Position(models.Model):
+class Position(Reviewed):
     """A post an official held (Popolo's membership), with partial start and end dates."""
 
     official = models.ForeignKey(Official, on_delete=models.CASCADE, related_name="positions")
@@ -174,7 +204,7 @@ class ContactStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
-class Contact(Record):
+class Contact(Reviewed, Record):
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=ContactKind.choices, db_index=True)
     status = models.CharField(
@@ -251,7 +281,7 @@ class StatementKind(models.TextChoices):
     PARAPHRASE = "paraphrase"
 
 
-class Statement(Record):
+class Statement(Reviewed, Record):
     text = models.TextField()
     kind = models.CharField(max_length=20, choices=StatementKind.choices, db_index=True)
     language = models.CharField(max_length=20, blank=True, validators=[language_code])

@@ -8,11 +8,13 @@ read back (``as_of``), compared with the one before (the history's changes) and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.dateparse import parse_datetime
 
 from .dates import PartialDate
 from .models import (
@@ -28,6 +30,8 @@ from .models import (
 )
 
 CITATION_FIELDS = ("source", "excerpt", "locator")
+# Who checked a claim against its sources, and when: part of the record, but not of its content.
+REVIEW_FIELDS = ("review_state", "reviewed_by", "reviewed_at")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ POSITIONS = PartSpec(
     "positions",
     Position,
     "official",
-    ("title", "organization", "country", "start", "end"),
+    ("title", "organization", "country", "start", "end", *REVIEW_FIELDS),
     cited=True,
 )
 PARTICIPANTS = PartSpec(
@@ -93,6 +97,7 @@ SPECS: dict[type[Record], ResourceSpec] = {
             "occasion",
             "duration_minutes",
             "summary",
+            *REVIEW_FIELDS,
         ),
         parts=(PARTICIPANTS,),
         topics=True,
@@ -111,6 +116,7 @@ SPECS: dict[type[Record], ResourceSpec] = {
             "said",
             "contact",
             "origin",
+            *REVIEW_FIELDS,
         ),
         topics=True,
         cited=True,
@@ -126,10 +132,10 @@ def spec_for(model: type[Record]) -> ResourceSpec:
     return SPECS[model]
 
 
-def _value(instance: models.Model, name: str) -> Any:
+def json_value(instance: models.Model, name: str) -> Any:
     """A field's value as JSON: partial dates as text, related records as ids."""
     value = getattr(instance, name)
-    if isinstance(value, PartialDate):
+    if isinstance(value, PartialDate | dt.datetime):
         return value.isoformat()
     field_object = _concrete_field(instance, name)
     if field_object is not None and field_object.is_relation:
@@ -145,31 +151,39 @@ def _concrete_field(instance: models.Model, name: str) -> models.Field[Any, Any]
     return found if isinstance(found, models.Field) else None
 
 
-def _part_snapshot(part: models.Model, spec: PartSpec) -> dict[str, Any]:
-    document = {name: _value(part, name) for name in spec.fields}
+def part_snapshot(part: models.Model, spec: PartSpec) -> dict[str, Any]:
+    document = {name: json_value(part, name) for name in spec.fields}
     if spec.cited:
         document["citations"] = [_citation(c) for c in part.citations.all()]  # type: ignore[attr-defined]
     return document
 
 
 def _citation(citation: Citation) -> dict[str, Any]:
-    return {name: _value(citation, name) for name in CITATION_FIELDS}
+    return {name: json_value(citation, name) for name in CITATION_FIELDS}
 
 
 def snapshot(record: Record) -> dict[str, Any]:
     """The record and its nested parts as one JSON document (read from the database)."""
     spec = SPECS[type(record)]
     document: dict[str, Any] = {"version": record.version}
-    document.update({name: _value(record, name) for name in spec.fields})
+    document.update({name: json_value(record, name) for name in spec.fields})
     for part_spec in spec.parts:
         parts = getattr(record, part_spec.name).order_by("id")
-        document[part_spec.name] = [_part_snapshot(part, part_spec) for part in parts]
+        document[part_spec.name] = [part_snapshot(part, part_spec) for part in parts]
     if spec.topics:
         document["topics"] = sorted(record.topics.values_list("slug", flat=True))  # type: ignore[attr-defined]
     if spec.cited:
         citations = record.citations.order_by("id")  # type: ignore[attr-defined]
         document["citations"] = [_citation(citation) for citation in citations]
     return document
+
+
+def content(document: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot without its version and review fields: what a reviewer vouches for."""
+    kept = {k: v for k, v in document.items() if k != "version" and k not in REVIEW_FIELDS}
+    if "positions" in kept:
+        kept["positions"] = [content(item) for item in kept["positions"]]
+    return kept
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -191,6 +205,8 @@ def assign_field(instance: models.Model, name: str, value: Any) -> None:
     is_id = value is not None and not isinstance(value, models.Model)
     if isinstance(field_object, models.ForeignKey) and is_id:
         setattr(instance, field_object.attname, value)
+    elif isinstance(field_object, models.DateTimeField) and isinstance(value, str):
+        setattr(instance, name, parse_datetime(value) or value)
     else:
         setattr(instance, name, value)
 

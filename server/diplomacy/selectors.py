@@ -6,6 +6,7 @@ stays constant whatever the number of rows (tests assert it).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,8 @@ from .models import (
     Participant,
     Position,
     Record,
+    Reviewed,
+    ReviewState,
     Source,
     Statement,
     Topic,
@@ -33,9 +36,60 @@ def _topics() -> Prefetch:
     return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
 
 
+# What anonymous readers see: reviewed claims only.
+PUBLIC = frozenset({ReviewState.REVIEWED.value})
+
+
+def _positions(review_states: Collection[str] | None = None) -> Prefetch:
+    positions = (
+        Position.objects.select_related("reviewed_by")
+        .order_by("start_earliest", "id")
+        .prefetch_related(_citations())
+    )
+    if review_states is not None:
+        positions = positions.filter(review_state__in=review_states)
+    return Prefetch("positions", queryset=positions)
+
+
 def official_list() -> QuerySet[Official]:
-    positions = Position.objects.order_by("start_earliest", "id").prefetch_related(_citations())
-    return Official.objects.prefetch_related(Prefetch("positions", queryset=positions))
+    return Official.objects.prefetch_related(_positions())
+
+
+def in_review_states(
+    queryset: QuerySet[Any], review_states: Collection[str] | None
+) -> QuerySet[Any]:
+    """Only the claims in these review states (None: all): the records themselves, or an
+    official's posts held."""
+    if review_states is None:
+        return queryset
+    if issubclass(queryset.model, Reviewed):
+        return queryset.filter(review_state__in=review_states)
+    if queryset.model is Official:
+        return queryset.prefetch_related(None).prefetch_related(_positions(review_states))
+    return queryset
+
+
+def snapshot_in_review_states(
+    document: dict[str, Any] | None, review_states: Collection[str]
+) -> dict[str, Any] | None:
+    """An official's snapshot with only the posts held in these review states."""
+    if document is None or "positions" not in document:
+        return document
+    shown = [p for p in document["positions"] if p.get("review_state") in review_states]
+    return {**document, "positions": shown}
+
+
+def shown_in_review_states(record: Record, review_states: Collection[str] | None) -> bool:
+    """Whether a record rebuilt from history (``record_as_of``) is shown to such a reader; an
+    official keeps only the posts in those states."""
+    if review_states is None:
+        return True
+    if isinstance(record, Reviewed):
+        return record.review_state in review_states
+    cache = getattr(record, "_prefetched_objects_cache", {})
+    if "positions" in cache:
+        cache["positions"] = [p for p in cache["positions"] if p.review_state in review_states]
+    return True
 
 
 def source_list() -> QuerySet[Source]:
@@ -44,15 +98,14 @@ def source_list() -> QuerySet[Source]:
 
 def contact_list() -> QuerySet[Contact]:
     participants = Participant.objects.select_related("official").order_by("id")
-    return Contact.objects.prefetch_related(
+    return Contact.objects.select_related("reviewed_by").prefetch_related(
         Prefetch("participants", queryset=participants), _topics(), _citations()
     )
 
 
 def statement_list() -> QuerySet[Statement]:
-    return Statement.objects.select_related("speaker", "contact", "origin").prefetch_related(
-        _topics(), _citations()
-    )
+    related = ("speaker", "contact", "origin", "reviewed_by")
+    return Statement.objects.select_related(*related).prefetch_related(_topics(), _citations())
 
 
 def topic_list() -> QuerySet[Topic]:

@@ -8,6 +8,13 @@ Data for a write maps field names to values: partial dates as ``PartialDate`` or
 related records as instances or ids, topics as ``Topic`` instances or slugs, nested parts as lists
 of such mappings (each post with its own ``citations``). A key left out is left unchanged; a nested
 list given replaces the old one.
+
+Review: statements, contacts and posts held carry a review state (``draft``, ``reviewed``,
+``disputed``), who set it and when. A write whose ``review_state`` differs from the stored one is a
+review, stamped with the acting user and the time; data that gives ``reviewed_by`` or
+``reviewed_at`` too (a restore, a revert, an import) is taken as it is. Any other write that
+changes a claim's content puts it back to draft. A post held keeps its review through a write of
+its official as long as the same post (same fields, same citations) is in the new list.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, ProtectedError
+from django.utils import timezone
 
 from .models import (
     Citation,
@@ -27,11 +35,24 @@ from .models import (
     Participant,
     Position,
     Record,
+    Reviewed,
+    ReviewState,
     Source,
     Statement,
     Topic,
 )
-from .revisions import CITATION_FIELDS, PART_DATE_RANGES, SPECS, PartSpec, assign_field, snapshot
+from .revisions import (
+    CITATION_FIELDS,
+    PART_DATE_RANGES,
+    REVIEW_FIELDS,
+    SPECS,
+    PartSpec,
+    assign_field,
+    content,
+    json_value,
+    part_snapshot,
+    snapshot,
+)
 
 RecordT = TypeVar("RecordT", bound=Record)
 Part = Position | Participant | Citation
@@ -105,7 +126,9 @@ def record_create(
     record = model(pk=pk) if pk is not None else model()
     record.version = version
     _assign_fields(record, data)
-    _write(record, data)
+    _write(record, data, user=user)
+    if isinstance(record, Reviewed):
+        _apply_review(record, data, _UNREVIEWED, content_changed=False, user=user)
     _commit(record, user=user, created=True)
     return record
 
@@ -127,7 +150,10 @@ def record_update(
     record.refresh_from_db()
     before = snapshot(record)
     _assign_fields(record, data)
-    _write(record, data)
+    _write(record, data, user=user)
+    if isinstance(record, Reviewed):
+        changed = content(before) != content(snapshot(record))
+        _apply_review(record, data, _stored_review(before), content_changed=changed, user=user)
     if _same_record(before, snapshot(record)):
         transaction.set_rollback(True)
         record.version = before["version"] - 1
@@ -192,6 +218,8 @@ def record_commit(record: Record, *, user: Any = None, created: bool, changed: b
         _commit(record, user=user, created=True)
     elif changed:
         _claim_next_version(record, None)
+        if isinstance(record, Reviewed):
+            _set_review(record, _UNREVIEWED)
         _commit(record, user=user, created=False)
 
 
@@ -223,9 +251,32 @@ def part_owner(part: Part) -> Record:
     return owner
 
 
+def part_claim(part: Part) -> Reviewed | None:
+    """The reviewed claim a nested part is content of: a post held, a contact, a statement."""
+    if isinstance(part, Position):
+        return part
+    if isinstance(part, Participant):
+        return part.contact
+    return part.position or part.contact or part.statement
+
+
 @transaction.atomic
-def parts_changed(part: Part, *, previous_owner: Record | None = None, user: Any = None) -> None:
-    """A nested part changed on its own: a new version of its record (and of the one it left)."""
+def parts_changed(
+    part: Part,
+    *,
+    previous_owner: Record | None = None,
+    previous_claim: Reviewed | None = None,
+    user: Any = None,
+) -> None:
+    """A nested part changed on its own: a new version of its record (and of the one it left).
+
+    The claims it belongs to (and belonged to) changed content, so they go back to draft.
+    """
+    for claim in {part_claim(part), previous_claim} - {None}:
+        assert claim is not None
+        claim.refresh_from_db()
+        _set_review(claim, _UNREVIEWED)
+        claim.save(update_fields=list(REVIEW_FIELDS))
     owner = part_owner(part)
     record_touch(owner, user=user)
     if previous_owner is not None and previous_owner != owner:
@@ -233,10 +284,82 @@ def parts_changed(part: Part, *, previous_owner: Record | None = None, user: Any
 
 
 @transaction.atomic
-def part_save(part: PartT) -> PartT:
+def part_save(part: PartT, *, changed: bool = False) -> PartT:
+    """Save a nested part as it is; a post held whose content ``changed`` goes back to draft."""
+    if changed and isinstance(part, Reviewed):
+        _set_review(part, _UNREVIEWED)
     part.full_clean()
     part.save()
     return part
+
+
+@transaction.atomic
+def part_removed(part: Part, *, user: Any = None) -> None:
+    """Delete a nested part on its own: its claim changed (back to draft), its record has a new
+    version."""
+    owner = part_owner(part)
+    claim = part_claim(part)
+    part.delete()
+    if (
+        claim is not None
+        and claim != part
+        and type(claim)._default_manager.filter(pk=claim.pk).exists()
+    ):
+        claim.refresh_from_db()
+        _set_review(claim, _UNREVIEWED)
+        claim.save(update_fields=list(REVIEW_FIELDS))
+    record_touch(owner, user=user)
+
+
+@transaction.atomic
+def record_review(claim: Reviewed, state: str, *, user: Any = None) -> bool:
+    """Mark a claim reviewed, disputed or draft: a new version of its record, with its revision
+    and the acting user. False when it was in that state already (nothing is written)."""
+    if state not in ReviewState.values:
+        raise InvalidRecord({"review_state": [f"Choose one of: {', '.join(ReviewState.values)}."]})
+    if claim.review_state == state:
+        return False
+    if isinstance(claim, Record):
+        record_update(claim, {"review_state": state}, user=user)
+        return True
+    assert isinstance(claim, Position)
+    _set_review(claim, _stamp(state, user))
+    claim.save(update_fields=list(REVIEW_FIELDS))
+    record_touch(claim.official, user=user)
+    return True
+
+
+@transaction.atomic
+def record_revert(record: RecordT, history_id: int, *, user: Any = None) -> RecordT:
+    """Write an earlier version back, nested parts and review included, as one new version."""
+    row = type(record).history.filter(id=record.pk, history_id=history_id).first()  # type: ignore[attr-defined]
+    if row is None or row.snapshot is None:
+        raise NotRestorable(f"{type(record).__name__} {record.pk} has no such version.")
+    document = {name: value for name, value in row.snapshot.items() if name != "version"}
+    try:
+        return record_update(record, document, user=user)
+    except ValidationError as error:
+        raise NotRestorable(
+            f"Version {row.snapshot['version']} cannot be written back as it was: {_flatten(error)}"
+        ) from None
+
+
+def record_check(model: type[Record], pk: int | None, data: Mapping[str, Any]) -> None:
+    """Raise ``InvalidRecord`` if writing ``data`` (to record ``pk``, or a new record) would be
+    refused; write nothing. The admin checks a whole submission with this before saving it."""
+    try:
+        with transaction.atomic():
+            if pk is None:
+                record_create(model, data)
+            else:
+                record_update(model._default_manager.get(pk=pk), data)
+            raise _DryRun
+    except _DryRun:
+        pass
+
+
+class _DryRun(Exception):
+    """Rolls a checking write back."""
 
 
 @transaction.atomic
@@ -266,6 +389,71 @@ def _as_versions(expected: Expected) -> frozenset[int] | None:
     return frozenset({expected} if isinstance(expected, int) else expected)
 
 
+_UNREVIEWED: dict[str, Any] = {
+    "review_state": ReviewState.DRAFT,
+    "reviewed_by": None,
+    "reviewed_at": None,
+}
+
+
+def _stamp(state: str, user: Any) -> dict[str, Any]:
+    if state == ReviewState.DRAFT:
+        return dict(_UNREVIEWED)
+    reviewer = user if user is not None and getattr(user, "is_authenticated", False) else None
+    return {"review_state": state, "reviewed_by": reviewer, "reviewed_at": timezone.now()}
+
+
+def _stored_review(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: document.get(name) for name in REVIEW_FIELDS}
+
+
+def _review_after(
+    data: Mapping[str, Any], stored: Mapping[str, Any], *, content_changed: bool, user: Any
+) -> dict[str, Any]:
+    """The review fields a write leaves (see the module's docstring)."""
+    if "reviewed_by" in data or "reviewed_at" in data:
+        return {
+            "review_state": data.get("review_state", ReviewState.DRAFT),
+            "reviewed_by": data.get("reviewed_by"),
+            "reviewed_at": data.get("reviewed_at"),
+        }
+    state = data.get("review_state", stored["review_state"])
+    if state != stored["review_state"]:
+        return _stamp(state, user)
+    if content_changed:
+        return dict(_UNREVIEWED)
+    return dict(stored)
+
+
+def _set_review(claim: Reviewed, review: Mapping[str, Any]) -> None:
+    for name in REVIEW_FIELDS:
+        assign_field(claim, name, review[name])
+
+
+def _review_errors(claim: Reviewed) -> Errors:
+    try:
+        claim.clean_fields(
+            exclude=[f.name for f in claim._meta.fields if f.name not in REVIEW_FIELDS]
+        )
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def _apply_review(
+    record: Reviewed,
+    data: Mapping[str, Any],
+    stored: Mapping[str, Any],
+    *,
+    content_changed: bool,
+    user: Any,
+) -> None:
+    _set_review(record, _review_after(data, stored, content_changed=content_changed, user=user))
+    errors = _review_errors(record)
+    if errors:
+        raise InvalidRecord(errors)
+
+
 def _commit(record: Record, *, user: Any, created: bool) -> None:
     record._history_user = user  # type: ignore[attr-defined]
     if created:
@@ -274,8 +462,9 @@ def _commit(record: Record, *, user: Any, created: bool) -> None:
 
 
 def _assign_fields(record: Record, data: Mapping[str, Any]) -> None:
+    # The review fields follow their own rule (_apply_review), after the content is written.
     for name in SPECS[type(record)].fields:
-        if name in data:
+        if name in data and name not in REVIEW_FIELDS:
             assign_field(record, name, data[name])
 
 
@@ -324,7 +513,9 @@ def _clean(instance: models.Model, ranges: Iterable[tuple[str, str]] = ()) -> Er
     return errors
 
 
-def _write(record: Record, data: Mapping[str, Any], *, check_claims: bool = True) -> None:
+def _write(
+    record: Record, data: Mapping[str, Any], *, check_claims: bool = True, user: Any = None
+) -> None:
     spec = SPECS[type(record)]
     errors = _speaker_country_errors(record, data)
     _fill_derived_fields(record)
@@ -336,9 +527,8 @@ def _write(record: Record, data: Mapping[str, Any], *, check_claims: bool = True
         _save_checking_uniqueness(record)
         for part_spec in spec.parts:
             if part_spec.name in data:
-                _collect(
-                    errors, part_spec.name, _replace_parts(record, part_spec, data[part_spec.name])
-                )
+                replaced = _replace_parts(record, part_spec, data[part_spec.name], user=user)
+                _collect(errors, part_spec.name, replaced)
         if spec.topics and "topics" in data:
             _collect(errors, "topics", _set_topics(record, data["topics"]))
         if spec.cited and "citations" in data:
@@ -372,16 +562,32 @@ def _save_checking_uniqueness(record: Record) -> None:
 
 
 def _replace_parts(
-    record: Record, spec: PartSpec, items: Sequence[Mapping[str, Any]]
+    record: Record, spec: PartSpec, items: Sequence[Mapping[str, Any]], *, user: Any = None
 ) -> list[Errors]:
-    getattr(record, spec.name).all().delete()
+    existing = getattr(record, spec.name).order_by("id")
+    # A reviewed post that comes back unchanged keeps its review (matched by content, once each).
+    unmatched = (
+        [(content(part_snapshot(part, spec)), _review_of(part)) for part in existing]
+        if issubclass(spec.model, Reviewed)
+        else []
+    )
+    existing.delete()
     results: list[Errors] = []
     for item in items:
         part = spec.model(**{spec.parent: record})
         for name in spec.fields:
-            if name in item:
+            if name in item and name not in REVIEW_FIELDS:
                 assign_field(part, name, item[name])
         item_errors = _clean(part, PART_DATE_RANGES.get(spec.model, ()))
+        if isinstance(part, Reviewed) and not item_errors:
+            wanted = content(_item_document(part, spec, item))
+            found = next((pair for pair in unmatched if pair[0] == wanted), None)
+            if found is not None:
+                unmatched.remove(found)
+            stored = found[1] if found is not None else _UNREVIEWED
+            review = _review_after(item, stored, content_changed=found is None, user=user)
+            _set_review(part, review)
+            item_errors = _review_errors(part)
         if not item_errors:
             part.save()
             if spec.cited:
@@ -392,6 +598,25 @@ def _replace_parts(
                     item_errors["citations"] = ["Cite at least one source."]
         results.append(item_errors)
     return results if any(results) else []
+
+
+def _review_of(claim: Reviewed) -> dict[str, Any]:
+    return {name: getattr(claim, name) for name in REVIEW_FIELDS}
+
+
+def _item_document(part: models.Model, spec: PartSpec, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A part about to be written, as its snapshot will read (citations from the item)."""
+    document = {name: json_value(part, name) for name in spec.fields}
+    if spec.cited:
+        citations = []
+        for entry in item.get("citations", []):
+            citation = Citation()
+            for name in CITATION_FIELDS:
+                if name in entry:
+                    assign_field(citation, name, entry[name])
+            citations.append({name: json_value(citation, name) for name in CITATION_FIELDS})
+        document["citations"] = citations
+    return document
 
 
 def _replace_citations(owner: models.Model, items: Sequence[Mapping[str, Any]]) -> list[Errors]:

@@ -43,6 +43,9 @@ STATEMENT: dict[str, Any] = {
             "locator": "paragraph 8",
         }
     ],
+    "review_state": "reviewed",
+    "reviewed_by": "alice",
+    "reviewed_at": "2024-11-18T10:00:00Z",
 }
 
 
@@ -103,6 +106,8 @@ def test_a_record_is_parsed_into_frozen_typed_objects():
     assert isinstance(statement.speaker, OfficialBrief)
     assert statement.speaker_name == "Xi"
     assert statement.topics == ("bilateral-relations",)
+    assert (statement.review_state, statement.reviewed_by) == ("reviewed", "alice")
+    assert statement.reviewed_at == dt.datetime(2024, 11, 18, 10, 0, tzinfo=dt.UTC)
     assert statement.citations[0].source.title == "[Article]"
     assert hash(statement.citations[0])  # frozen and hashable
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -431,11 +431,11 @@ def test_editing_a_statement_text_bumps_its_version_once(
 ) -> None:
     version = _version(statement)
     url, data = _statement_page(curator, statement)
-    data["text"] = "We agreed to keep talking."
+    data["text"] = "Testing words"  # a quote: still inside its excerpt
     response = curator.post(url, data)
     assert response.status_code == 302, error_text(response)
     statement.refresh_from_db()
-    assert statement.text == "We agreed to keep talking."
+    assert statement.text == "Testing words"
     assert statement.version == version + 1
 
 
@@ -462,10 +462,10 @@ def test_editing_only_a_citation_excerpt_bumps_the_statement_version_once(
 ) -> None:
     version = _version(statement)
     url, data = _statement_page(curator, statement)
-    data["citations-0-excerpt"] = "A corrected, verbatim excerpt."
+    data["citations-0-excerpt"] = "A corrected excerpt: Testing words spoken."
     response = curator.post(url, data)
     assert response.status_code == 302, error_text(response)
-    assert statement.citations.get().excerpt == "A corrected, verbatim excerpt."
+    assert statement.citations.get().excerpt == "A corrected excerpt: Testing words spoken."
     assert _version(statement) == version + 1
 
 
@@ -474,7 +474,7 @@ def test_editing_text_and_citation_together_is_still_one_version(
 ) -> None:
     version = _version(statement)
     url, data = _statement_page(curator, statement)
-    data["text"] = "Changed words."
+    data["text"] = "words spoken."
     data["citations-0-locator"] = "para. 3"
     response = curator.post(url, data)
     assert response.status_code == 302, error_text(response)
@@ -606,7 +606,7 @@ def test_editing_a_citation_on_its_own_page_bumps_its_statement(
     version = _version(statement)
     url = change_url("citation", citation.pk)
     data = form_data(curator.get(url))
-    data["excerpt"] = "Corrected on the citation page."
+    data["excerpt"] = "Corrected on the citation page: Testing words spoken."
     assert curator.post(url, data).status_code == 302
     assert _version(statement) == version + 1
 

@@ -18,6 +18,7 @@ RESOURCES = {
     "statements": Statement,
 }
 COMMON = {"id", "url", "version", "created_at", "updated_at"}
+REVIEW = ("review_state", "reviewed_by", "reviewed_at")
 SHAPES = {
     "officials": {"slug", "name", "aliases", "country", "positions", "notes"},
     "sources": {
@@ -46,6 +47,7 @@ SHAPES = {
         "summary",
         "topics",
         "citations",
+        *REVIEW,
     },
     "statements": {
         "text",
@@ -59,6 +61,7 @@ SHAPES = {
         "origin",
         "topics",
         "citations",
+        *REVIEW,
     },
 }
 

@@ -26,6 +26,9 @@ from tests.server.writing import (
 
 pytestmark = pytest.mark.django_db
 
+# A snapshot's posts held carry their review whole: who and when included.
+UNREVIEWED = {"review_state": "draft", "reviewed_by": None, "reviewed_at": None}
+
 
 @pytest.fixture
 def curator():
@@ -169,7 +172,10 @@ def test_history_of_nested_posts_shows_old_and_new_lists(curator):
     assert change["type"] == "changed"
     assert {item["field"]: (item["old"], item["new"]) for item in change["changes"]} == {
         "aliases": (created["aliases"], []),
-        "positions": (writable(created)["positions"], new),
+        "positions": (
+            [{**post, **UNREVIEWED} for post in writable(created)["positions"]],
+            [{**post, **UNREVIEWED} for post in new],
+        ),
     }
 
 

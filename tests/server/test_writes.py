@@ -121,6 +121,7 @@ def _changed_body(resource: str, body: dict[str, Any]) -> dict[str, Any]:
                     "start": "2019",
                     "end": "2019-06",
                     "citations": new_citations,
+                    "review_state": "reviewed",
                 }
             ],
             "notes": "",
@@ -145,6 +146,7 @@ def _changed_body(resource: str, body: dict[str, Any]) -> dict[str, Any]:
             "participants": [{"official": None, "label": "Others", "country": "ZX", "role": ""}],
             "topics": ["north-korea"],
             "citations": new_citations,
+            "review_state": "disputed",
         }
     return {
         **body,
@@ -157,6 +159,7 @@ def _changed_body(resource: str, body: dict[str, Any]) -> dict[str, Any]:
         "origin": other.pk,
         "topics": [],
         "citations": new_citations,
+        "review_state": "reviewed",
     }
 
 
@@ -280,6 +283,7 @@ def test_patch_of_positions_replaces_them_whole(curator):
             "start": "2024",
             "end": None,
             "citations": [cite(locator="p4")],
+            "review_state": "draft",
         }
     ]
     remaining = Position.objects.filter(official_id=created["id"])

@@ -1,8 +1,10 @@
 """Helpers shared by the write, auth, history and concurrency tests (not a test module itself).
 
-Writes are made by a curator holding a token from ``createtoken``; bodies are written in the
-shapes the API takes (related records as ids, topics as slugs, nested lists whole) and compared
-with what it shows (related records brief) after turning the shown body back into a writable one.
+Writes are made by a curator holding a token from ``createtoken``, who reads every review state
+(``review=all``: records written through the API start as drafts, which anonymous readers do not
+see); bodies are written in the shapes the API takes (related records as ids, topics as slugs,
+nested lists whole) and compared with what it shows (related records brief) after turning the
+shown body back into a writable one.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ RESOURCES: dict[str, type[Record]] = {
     "contacts": Contact,
     "statements": Statement,
 }
-READ_ONLY = ("id", "url", "version", "created_at", "updated_at")
+READ_ONLY = ("id", "url", "version", "created_at", "updated_at", "reviewed_by", "reviewed_at")
+# Resources whose reads depend on review (statements, contacts, and officials' posts held).
+REVIEWED_RESOURCES = ("officials", "contacts", "statements")
 PROBLEM = "application/problem+json"
 
 # Source 1 is the article; it stores its full text, so excerpts citing it must be found in it.
@@ -59,8 +63,20 @@ def client_with_token(token: str, **options: Any) -> APIClient:
     return client
 
 
+class CuratorClient(APIClient):
+    """A curator's client: reads of reviewed resources ask for every review state."""
+
+    def get(self, path: str, data: Any = None, follow: bool = False, **extra: Any) -> Any:  # type: ignore[override]
+        resource = path.removeprefix(f"{API}/").split("/", 1)[0]
+        if resource in REVIEWED_RESOURCES and path.startswith(f"{API}/"):
+            data = {"review": "all", **(data or {})}
+        return super().get(path, data, follow, **extra)
+
+
 def curator_client(username: str = "alice", **options: Any) -> APIClient:
-    return client_with_token(create_token(username, "--curator"), **options)
+    client = CuratorClient(**options)
+    client.credentials(HTTP_AUTHORIZATION="Token " + create_token(username, "--curator"))
+    return client
 
 
 def detail(resource: str, pk: int) -> str:
@@ -88,7 +104,11 @@ def writable(body: dict[str, Any]) -> dict[str, Any]:
         data["citations"] = _citations(data["citations"])
     if "positions" in data:
         data["positions"] = [
-            {**item, "citations": _citations(item["citations"])} for item in data["positions"]
+            {
+                **{k: v for k, v in item.items() if k not in READ_ONLY},
+                "citations": _citations(item["citations"]),
+            }
+            for item in data["positions"]
         ]
     if "participants" in data:
         data["participants"] = [
@@ -116,6 +136,7 @@ def official_body(slug: str = "t-ban-test") -> dict[str, Any]:
                 "start": "2020-03",
                 "end": "2022",
                 "citations": [cite(other.pk, "Ban Test was appointed minister.", "para 1")],
+                "review_state": "draft",
             },
             {
                 "title": "Ambassador",
@@ -127,6 +148,7 @@ def official_body(slug: str = "t-ban-test") -> dict[str, Any]:
                     cite(locator="paragraph 4"),
                     cite(other.pk, "Ban Test became ambassador.", "para 2"),
                 ],
+                "review_state": "draft",
             },
         ],
         "notes": "A made-up official.",
@@ -167,6 +189,7 @@ def contact_body() -> dict[str, Any]:
         "summary": "They talked.",
         "topics": ["bilateral-relations", "supply-chains"],
         "citations": [cite(locator="paragraph 4")],
+        "review_state": "draft",
     }
 
 
@@ -183,6 +206,7 @@ def statement_body() -> dict[str, Any]:
         "origin": None,
         "topics": ["bilateral-relations"],
         "citations": [cite(locator="paragraph 4")],
+        "review_state": "draft",
     }
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..dates import PartialDate
 from ..errors import UnexpectedResponse
 from ..models import Record, Revision, parse_page
 from ..pagination import ListIterator, Page, iterate_pages
+from ..params import ReviewFilter
 from ..transport import Transport, decode
 
 __all__ = ["RecordT", "Resource", "encode"]
 
 RecordT = TypeVar("RecordT", bound=Record)
+# Which review states a read of a statement, contact or official's posts shows (None: the
+# server's default, reviewed only); "all", "draft" and "disputed" need a curator's token.
+Review = ReviewFilter | Sequence[ReviewFilter] | None
 
 
 class Resource(Generic[RecordT]):
@@ -38,15 +42,18 @@ class Resource(Generic[RecordT]):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def get(self, id: int | RecordT, /) -> RecordT:
-        """The record with this id (:class:`~detente_client.NotFound` if there is none)."""
-        return self._record(self._transport.json("GET", self._detail(id)))
+    def get(self, id: int | RecordT, /, *, review: Review = None) -> RecordT:
+        """The record with this id (:class:`~detente_client.NotFound` if there is none, or if
+        it is not in the ``review`` states asked for: reviewed only by default)."""
+        params = _review_params(review)
+        return self._record(self._transport.json("GET", self._detail(id), params=params))
 
-    def refresh(self, record: RecordT, /) -> RecordT:
+    def refresh(self, record: RecordT, /, *, review: Review = None) -> RecordT:
         """The record as it is now: ``record`` itself if unchanged (a conditional request)."""
         response = self._transport.request(
             "GET",
             self._detail(record),
+            params=_review_params(review),
             headers={"If-None-Match": f'"{record.version}"'},
             ok=frozenset({304}),
         )
@@ -54,7 +61,7 @@ class Resource(Generic[RecordT]):
             return record
         return self._record(decode(response))
 
-    def as_of(self, id: int | RecordT, /, when: dt.datetime) -> RecordT:
+    def as_of(self, id: int | RecordT, /, when: dt.datetime, *, review: Review = None) -> RecordT:
         """The record as it stood at ``when`` (a naive datetime is taken as UTC, as by the API).
 
         :class:`~detente_client.NotFound` if it did not exist then.
@@ -63,18 +70,20 @@ class Resource(Generic[RecordT]):
             raise TypeError("when must be a datetime")
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
-        data = self._transport.json("GET", self._detail(id), params={"as_of": when.isoformat()})
+        params = {"as_of": when.isoformat(), **_review_params(review)}
+        data = self._transport.json("GET", self._detail(id), params=params)
         return self._record(data)
 
-    def history(self, id: int | RecordT, /) -> list[Revision]:
+    def history(self, id: int | RecordT, /, *, review: Review = None) -> list[Revision]:
         """Every revision of the record, oldest first (also of a deleted record)."""
-        return list(self.revisions(id))
+        return list(self.revisions(id, review=review))
 
-    def revisions(self, id: int | RecordT, /) -> Iterator[Revision]:
+    def revisions(self, id: int | RecordT, /, *, review: Review = None) -> Iterator[Revision]:
         """The record's revisions, oldest first, fetched a page at a time."""
         path = self._detail(id) + "history/"
+        params = _review_params(review)
         pages = iterate_pages(
-            lambda: parse_page(Revision, self._transport.json("GET", path)),
+            lambda: parse_page(Revision, self._transport.json("GET", path, params=params)),
             lambda url: parse_page(Revision, self._transport.json("GET", url)),
         )
         return ListIterator(pages)
@@ -139,6 +148,12 @@ def _id(target: int | Record) -> int:
     if isinstance(target, bool) or not isinstance(target, int):
         raise TypeError(f"Expected a record or its integer id, not {target!r}")
     return target
+
+
+def _review_params(review: Review) -> dict[str, Any]:
+    if review is None:
+        return {}
+    return {"review": [review] if isinstance(review, str) else list(review)}
 
 
 def _if_match(target: int | Record) -> dict[str, str]:

@@ -7,7 +7,14 @@ from typing import Any
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from server.api.filters import CountryFilter, IdFilter, LanguageFilter, OverlapFilter, SlugFilter
+from server.api.filters import (
+    CountryFilter,
+    IdFilter,
+    LanguageFilter,
+    OverlapFilter,
+    ReviewFilter,
+    SlugFilter,
+)
 from server.diplomacy.models import (
     Citation,
     Contact,
@@ -39,6 +46,12 @@ def source_ids(method: str) -> IdFilter:
 class OfficialFilterSet(django_filters.FilterSet):
     country = CountryFilter(help_text="Country (ISO 3166-1 alpha-2); repeat for any of several.")
     slug = SlugFilter(help_text="Official slug; repeat for any of several.")
+    review = ReviewFilter(
+        help_text=(
+            "Review states of the posts held to show (default reviewed); draft, disputed and all "
+            "need a curator's token."
+        )
+    )
 
     class Meta:
         model = Official
@@ -71,6 +84,7 @@ class ContactFilterSet(django_filters.FilterSet):
     topic = topic_slugs()
     date_after = OverlapFilter(field_name="date", side="after")
     date_before = OverlapFilter(field_name="date", side="before")
+    review = ReviewFilter()
 
     class Meta:
         model = Contact
@@ -98,6 +112,7 @@ class StatementFilterSet(django_filters.FilterSet):
     topic = topic_slugs()
     said_after = OverlapFilter(field_name="said", side="after")
     said_before = OverlapFilter(field_name="said", side="before")
+    review = ReviewFilter()
 
     class Meta:
         model = Statement

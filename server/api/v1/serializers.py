@@ -22,13 +22,42 @@ from server.diplomacy.models import (
     Participant,
     Position,
     Record,
+    ReviewState,
     Source,
     Statement,
     Topic,
 )
-from server.diplomacy.revisions import spec_for
+from server.diplomacy.revisions import REVIEW_FIELDS, spec_for
 
 RECORD_FIELDS = ("id", "url", "version", "created_at", "updated_at")
+
+
+def review_state_field() -> serializers.ChoiceField:
+    """A claim's review state, written by curators: a change of it is a review."""
+    return serializers.ChoiceField(
+        choices=ReviewState.choices,
+        required=False,
+        help_text=(
+            "draft, reviewed or disputed; only reviewed records are public. Setting another state "
+            "is a review (reviewed_by and reviewed_at are set by the server); a change to the "
+            "content puts a reviewed or disputed record back to draft."
+        ),
+    )
+
+
+def reviewed_by_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The username of who last reviewed or disputed it.",
+    )
+
+
+def reviewed_at_field() -> serializers.DateTimeField:
+    return serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it was last reviewed or disputed."
+    )
 
 
 def detail_url(basename: str) -> serializers.HyperlinkedIdentityField:
@@ -88,10 +117,13 @@ class PositionSerializer(StrictFieldsMixin, serializers.ModelSerializer[Position
     start = PartialDateField(allow_null=True, required=False)
     end = PartialDateField(allow_null=True, required=False)
     citations = citations()
+    review_state = review_state_field()
+    reviewed_by = reviewed_by_field()
+    reviewed_at = reviewed_at_field()
 
     class Meta:
         model = Position
-        fields = ("title", "organization", "country", "start", "end", "citations")
+        fields = ("title", "organization", "country", "start", "end", "citations", *REVIEW_FIELDS)
 
 
 class ParticipantSerializer(StrictFieldsMixin, serializers.ModelSerializer[Participant]):
@@ -124,7 +156,8 @@ class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):
         lists = {part.name for part in spec_for(model).parts} | {"topics"}
         cleared: dict[str, Any] = {}
         for name, field in self.fields.items():
-            if field.read_only or name in data:
+            # A review state left out is kept (subject to the draft rule), not reset.
+            if field.read_only or name in data or name in REVIEW_FIELDS:
                 continue
             if name in lists:
                 cleared[name] = []
@@ -177,6 +210,9 @@ class ContactSerializer(RecordSerializer):
     participants = ParticipantSerializer(many=True, required=False)
     topics = topic_slugs()
     citations = citations()
+    review_state = review_state_field()
+    reviewed_by = reviewed_by_field()
+    reviewed_at = reviewed_at_field()
 
     class Meta:
         model = Contact
@@ -195,6 +231,7 @@ class ContactSerializer(RecordSerializer):
             "summary",
             "topics",
             "citations",
+            *REVIEW_FIELDS,
         )
 
 
@@ -206,6 +243,9 @@ class StatementSerializer(RecordSerializer):
     origin = brief(SourceBriefSerializer, allow_null=True)
     topics = topic_slugs()
     citations = citations()
+    review_state = review_state_field()
+    reviewed_by = reviewed_by_field()
+    reviewed_at = reviewed_at_field()
 
     class Meta:
         model = Statement
@@ -222,4 +262,5 @@ class StatementSerializer(RecordSerializer):
             "origin",
             "topics",
             "citations",
+            *REVIEW_FIELDS,
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from server.api.views import RecordViewSet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from server.api.views import AS_OF, REVIEW, RecordViewSet
 from server.diplomacy import selectors
 
 from . import filtersets, serializers
@@ -13,6 +15,13 @@ def partial_date_ordering(prefix: str) -> tuple[str, str]:
     return (f"{prefix}_earliest", f"-{prefix}_latest")
 
 
+reviewed_reads = extend_schema_view(
+    retrieve=extend_schema(parameters=[AS_OF, REVIEW]),
+    history=extend_schema(parameters=[REVIEW]),
+)
+
+
+@reviewed_reads
 class OfficialViewSet(RecordViewSet):
     """Officials and the posts they held, each post with the citations that support it."""
 
@@ -36,6 +45,7 @@ class SourceViewSet(RecordViewSet):
     ordering = ("title",)
 
 
+@reviewed_reads
 class ContactViewSet(RecordViewSet):
     """Meetings, talks, dialogues, visits and exchanges, with who took part and the sources."""
 
@@ -55,6 +65,7 @@ class ContactViewSet(RecordViewSet):
     ordering = ("date",)
 
 
+@reviewed_reads
 class StatementViewSet(RecordViewSet):
     """What was said: quotes in the source's exact words and paraphrases, with their citations."""
 
