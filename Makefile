@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run test lint format schema fuzz bench install install-dev clean
+.PHONY: run test lint format schema fuzz bench screenshots install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Refreshes the curation guide's pictures from the browser walk.
+screenshots: install-dev
+	DETENTE_SCREENSHOTS=$(CURDIR)/docs/img/curation $(BIN)/pytest tests/e2e -q
 
 fuzz: install-dev
 	.ci/fuzz.sh
