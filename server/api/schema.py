@@ -33,8 +33,11 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-READ_ERRORS = ("400", "429")
-DETAIL_READ_ERRORS = ("400", "404", "429")
+# A read with a bad token is refused (401) rather than served as anonymous.
+READ_ERRORS = ("400", "401", "429")
+DETAIL_READ_ERRORS = ("400", "401", "404", "429")
+# Asking for records under review without being a curator.
+REVIEW_ERRORS = ("403",)
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "412", "429")
 CREATE_ERRORS = ("400", "401", "403", "409", "429")
 
@@ -64,7 +67,10 @@ class ProblemAwareAutoSchema(AutoSchema):
     def _error_codes(self) -> tuple[str, ...]:
         method = self.method.upper()
         if method == "GET":
-            return DETAIL_READ_ERRORS if "{" in self.path else READ_ERRORS
+            codes: tuple[str, ...] = DETAIL_READ_ERRORS if "{" in self.path else READ_ERRORS
+            if getattr(self.view, "reviewed_claims", False):
+                codes += REVIEW_ERRORS
+            return codes
         if method == "POST" and "{" not in self.path:
             return CREATE_ERRORS
         return WRITE_ERRORS

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from server.api.filtering import MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS
+from server.api.filtering import MAX_SEARCH_LENGTH
 from server.api.pagination import MAX_PAGE_SIZE
 from server.diplomacy.models import Source
 
@@ -44,10 +44,7 @@ def test_a_body_with_too_many_fields_is_a_400(curator):
     assert len(response.json()["errors"]) == 5000
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["x" * (MAX_SEARCH_LENGTH + 1), " ".join(["word"] * (MAX_SEARCH_TERMS + 1))],
-)
+@pytest.mark.parametrize("query", ["x" * (MAX_SEARCH_LENGTH + 1), "é" * (MAX_SEARCH_LENGTH + 1)])
 def test_a_search_beyond_its_bounds_is_a_400(api, query):
     response = api.get("/api/v1/statements/", {"q": query})
     assert response.status_code == 400
