@@ -197,6 +197,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Every refused request (4xx) is a warning to Django; a public API refuses many, and its
+    # clients get the reason in the response. Server errors (5xx) are still logged.
+    "loggers": {
+        "django.request": {"level": os.environ.get("DJANGO_REQUEST_LOG_LEVEL", "ERROR")},
+    },
 }
 
 # -- security ----------------------------------------------------------------------------------

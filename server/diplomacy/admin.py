@@ -1128,3 +1128,8 @@ class CitationAdmin(PartAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Citation) -> None:
         services.part_removed(obj, user=request.user)
+
+
+admin.site.site_header = "Détente curation"
+admin.site.site_title = "Détente curation"
+admin.site.index_title = "Officials, contacts, statements and their sources"
