@@ -50,7 +50,13 @@ from .models import (
     Source,
     Statement,
 )
-from .params import ContactFilters, OfficialFilters, SourceFilters, StatementFilters
+from .params import (
+    ContactFilters,
+    OfficialFilters,
+    ReviewFilter,
+    SourceFilters,
+    StatementFilters,
+)
 from .resources.base import Resource
 from .transport import DEFAULT_BASE_URL
 
@@ -377,6 +383,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.format_usage()}{self.prog}: error: {message}")
 
 
+# The review states a read may ask for, as the API names them.
+REVIEW_CHOICES: tuple[str, ...] = typing.get_args(ReviewFilter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="detente",
@@ -426,6 +436,14 @@ def build_parser() -> argparse.ArgumentParser:
         history = actions.add_parser("history", help="every revision of a record, oldest first")
         history.add_argument("id", type=int)
         _common_options(history)
+        if "review" in typing.get_type_hints(filters):
+            for single in (get, history):
+                single.add_argument(
+                    "--review",
+                    action="append",
+                    choices=REVIEW_CHOICES,
+                    help="also read records under review (a curator's token); repeat for several",
+                )
         resource.set_defaults(model=model)
     return parser
 
@@ -462,13 +480,19 @@ def run(args: argparse.Namespace, environ: typing.Mapping[str, str], out: TextIO
         if args.action == "list":
             output(args.model, _listing(resource, args), fmt, out)
         elif args.action == "get":
+            review = getattr(args, "review", None)
             if args.as_of is not None:
-                record = resource.as_of(args.id, args.as_of)
+                record = resource.as_of(args.id, args.as_of, review=review)
             else:
-                record = resource.get(args.id)
+                record = resource.get(args.id, review=review)
             output(args.model, [record], fmt, out, single=True)
         else:
-            output(Revision, resource.revisions(args.id), fmt, out)
+            output(
+                Revision,
+                resource.revisions(args.id, review=getattr(args, "review", None)),
+                fmt,
+                out,
+            )
 
 
 def _report(error: DetenteError, err: TextIO) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from detente_client import Client
 from detente_client.cli import main
 
 from .conftest import LIVE, create_token
@@ -305,3 +306,48 @@ def test_the_installed_command_runs_as_a_subprocess(server):
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["text"] == "go beyond the bilateral agenda"
     assert shutil.which(command[0]) or command[0] == sys.executable
+
+
+@LIVE
+def test_a_curator_reads_a_draft_with_review(server, capsys):
+    token = create_token("reviewing-curator", curator=True)
+    with Client(server, token) as api:
+        draft = api.statements.create(
+            text="A draft for the command line.",
+            kind="paraphrase",
+            speaker_label="An office",
+            citations=[{"source": 1, "excerpt": "Contacts between top officials"}],
+        )
+    status, _, err = run(capsys, "statements", "get", str(draft.id), "--base-url", server)
+    assert status == 1
+    assert "404" in err
+    status, out, _ = run(
+        capsys,
+        "statements",
+        "get",
+        str(draft.id),
+        "--review",
+        "all",
+        "--base-url",
+        server,
+        "--token",
+        token,
+    )
+    assert status == 0
+    assert "A draft for the command line." in out
+    status, out, _ = run(
+        capsys,
+        "statements",
+        "history",
+        str(draft.id),
+        "--review",
+        "draft",
+        "--base-url",
+        server,
+        "--token",
+        token,
+    )
+    assert status == 0
+    assert "created" in out
+    status, _, err = run(capsys, "sources", "get", "1", "--review", "all", "--base-url", server)
+    assert status == 2
