@@ -151,10 +151,12 @@ def record_update(
     before = snapshot(record)
     _assign_fields(record, data)
     _write(record, data, user=user)
+    after = snapshot(record)
     if isinstance(record, Reviewed):
-        changed = content(before) != content(snapshot(record))
+        changed = content(before) != content(after)
         _apply_review(record, data, _stored_review(before), content_changed=changed, user=user)
-    if _same_record(before, snapshot(record)):
+        after.update({name: json_value(record, name) for name in REVIEW_FIELDS})
+    if _same_record(before, after):
         transaction.set_rollback(True)
         record.version = before["version"] - 1
         return record
@@ -274,9 +276,7 @@ def parts_changed(
     """
     for claim in {part_claim(part), previous_claim} - {None}:
         assert claim is not None
-        claim.refresh_from_db()
-        _set_review(claim, _UNREVIEWED)
-        claim.save(update_fields=list(REVIEW_FIELDS))
+        _back_to_draft(claim)
     owner = part_owner(part)
     record_touch(owner, user=user)
     if previous_owner is not None and previous_owner != owner:
@@ -305,10 +305,15 @@ def part_removed(part: Part, *, user: Any = None) -> None:
         and claim != part
         and type(claim)._default_manager.filter(pk=claim.pk).exists()
     ):
-        claim.refresh_from_db()
-        _set_review(claim, _UNREVIEWED)
-        claim.save(update_fields=list(REVIEW_FIELDS))
+        _back_to_draft(claim)
     record_touch(owner, user=user)
+
+
+def _back_to_draft(claim: Reviewed) -> None:
+    """A claim whose content changed outside a whole-record write waits for a new review."""
+    claim.refresh_from_db()
+    _set_review(claim, _UNREVIEWED)
+    claim.save(update_fields=list(REVIEW_FIELDS))
 
 
 @transaction.atomic
