@@ -46,7 +46,8 @@ class Revision(models.Model):
 
 
 def resource_history() -> HistoricalRecords:
-    return HistoricalRecords(bases=[Revision])
+    # The search document is derived from the record (and its speaker, participants or posts).
+    return HistoricalRecords(bases=[Revision], excluded_fields=["search_document"])
 
 
 def part_history() -> HistoricalRecords:
@@ -59,6 +60,8 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The text full-text search indexes (``search.document``), kept current by the services.
+    search_document = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         abstract = True
