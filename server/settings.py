@@ -135,6 +135,7 @@ REST_FRAMEWORK = {
         "server.api.filtering.StrictFilterBackend",
         "server.api.filtering.TextSearchFilter",
         "server.api.filtering.StrictOrderingFilter",
+        "server.api.facets.FacetParameter",
     ],
     # Bodies are JSON; any other content type is a 415.
     "DEFAULT_PARSER_CLASSES": ["server.api.parsers.BoundedJSONParser"],

@@ -15,6 +15,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.settings import api_settings
 
+from server.diplomacy import search
+from server.diplomacy.search import Query
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
@@ -27,6 +30,7 @@ COMMON_PARAMETERS = frozenset(
         api_settings.URL_FORMAT_OVERRIDE or "format",
         api_settings.ORDERING_PARAM,
         api_settings.SEARCH_PARAM,
+        "facet",
     }
 )
 
@@ -55,28 +59,34 @@ class StrictFilterBackend(DjangoFilterBackend):
 MAX_SEARCH_LENGTH = 200
 
 
+def search_query(request: Request, param: str = api_settings.SEARCH_PARAM) -> Query | None:
+    """The parsed ``q`` of a request (None without one); a 400 saying what to fix if malformed."""
+    values = request.query_params.getlist(param)
+    if len(values) > 1:
+        raise ValidationError({param: ["Give one search query."]})
+    text = values[0] if values else ""
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise ValidationError({param: [f"A search is at most {MAX_SEARCH_LENGTH} characters."]})
+    if "\x00" in text:
+        raise ValidationError({param: ["A search cannot hold a null character."]})
+    if not text.strip():
+        return None
+    try:
+        return search.parse(text)
+    except search.SearchSyntaxError as error:
+        raise ValidationError({param: [str(error)]}) from None
+
+
 class TextSearchFilter(SearchFilter):
-    """``q``: every word (or "quoted phrase") must appear in one of the view's ``search_fields``.
+    """``q``: full-text search through the resource's index, most relevant first (see
+    ``server.diplomacy.search`` for the query language)."""
 
-    Each term costs a scan of every searched column, so a query is bounded in length (and, on
-    PostgreSQL, every statement in time).
-    """
-
-    def get_search_terms(self, request: Request) -> list[str]:
-        values = request.query_params.getlist(self.search_param)
-        if len(values) > 1:
-            raise ValidationError({self.search_param: ["Give one search query."]})
-        query = values[0] if values else ""
-        problem = None
-        if len(query) > MAX_SEARCH_LENGTH:
-            problem = f"A search is at most {MAX_SEARCH_LENGTH} characters."
-        elif query.count('"') % 2:
-            problem = 'A quote mark (") opens a phrase that is never closed.'
-        elif "\x00" in query:
-            problem = "A search cannot hold a null character."
-        if problem is not None:
-            raise ValidationError({self.search_param: [problem]})
-        return super().get_search_terms(request)
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
+        query = search_query(request, self.search_param)
+        view.search_query = query  # type: ignore[attr-defined]
+        return queryset if query is None else search.matching(queryset, query)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
@@ -84,6 +94,11 @@ class TextSearchFilter(SearchFilter):
             # At most the length, and quote marks in pairs (each phrase closed).
             parameter["schema"]["maxLength"] = MAX_SEARCH_LENGTH
             parameter["schema"]["pattern"] = '^[^"\\u0000]*("[^"\\u0000]*"[^"\\u0000]*)*$'
+            parameter["description"] = (
+                "Full-text search, most relevant first, each result with a highlighted snippet: "
+                'words (all must match), "a phrase", a prefix*, OR between alternatives, -word '
+                "to exclude. A query that reads two ways (a dangling OR or -, a lone *) is a 400."
+            )
         return parameters
 
 
@@ -99,6 +114,8 @@ class StrictOrderingFilter(OrderingFilter):
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> list[OrderBy]:
         values = request.query_params.getlist(self.ordering_param)
+        if not values and getattr(view, "search_query", None) is not None:
+            return [F("search_rank").asc(), F("id").asc()]
         if not values:
             return self._expand(self.get_default_ordering(view) or (), view)
         if len(values) > 1:

@@ -168,6 +168,13 @@ class OverlapFilter(django_filters.Filter):
         return qs.filter(Q(**{column: day}))
 
 
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
+class AtFilter(django_filters.Filter):
+    """A partial date (YYYY, YYYY-MM or YYYY-MM-DD) that a method filters by."""
+
+    field_class = PartialDateFormField
+
+
 _OVERLAP_HELP = {
     "after": "Dated on or after this day, month or year (overlap: YYYY, YYYY-MM or YYYY-MM-DD).",
     "before": "Dated on or before this day, month or year (overlap: YYYY, YYYY-MM or YYYY-MM-DD).",

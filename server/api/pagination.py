@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
+from .facets import FACETS_SCHEMA
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
@@ -45,6 +47,11 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_offset(self, request: Request) -> int:
         return _non_negative_int(request, self.offset_query_param, minimum=0) or 0
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated: dict[str, Any] = super().get_paginated_response_schema(schema)
+        paginated["properties"]["facets"] = FACETS_SCHEMA
+        return paginated
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

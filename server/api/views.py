@@ -7,6 +7,7 @@ the record's history, which ``history/``, ``?as_of=`` and ``restore/`` read back
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Collection
 from typing import Any
@@ -22,13 +23,16 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from server.api.filters import REVIEW_CHOICES
-from server.diplomacy import selectors, services
+from server.diplomacy import search, selectors, services
 from server.diplomacy.models import Official, Record, Reviewed
 from server.diplomacy.revisions import revision_entries
 
 from .conditional import etag_for, expected_versions, not_modified
+from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
+from .facets import facet_counts
 
 AS_OF = OpenApiParameter(
     "as_of",
@@ -57,6 +61,17 @@ class RevisionSerializer(serializers.Serializer):
     changes = serializers.ListField(child=serializers.DictField())
 
 
+def _without_format(request: Request) -> Request:
+    """The request as links in an export should see it: without ``format`` (DRF carries it into
+    every URL it builds)."""
+    plain = copy.copy(request._request)
+    plain.GET = plain.GET.copy()
+    plain.GET.pop(api_settings.URL_FORMAT_OVERRIDE or "format", None)
+    clone = copy.copy(request)
+    clone._request = plain
+    return clone
+
+
 def _parse_as_of(text: str) -> dt.datetime:
     try:
         moment = parse_datetime(text)
@@ -73,6 +88,11 @@ class RecordViewSet(viewsets.ModelViewSet):
     """A versioned resource. Subclasses name the queryset, serializer, filters and orderings."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # What ``facet`` can count on the list: a public name and the column or expression counted.
+    facet_fields: dict[str, Any] = {}
+    # Set by the filter backends on a list: the parsed ``q`` and the facets asked for.
+    search_query: search.Query | None = None
+    requested_facets: list[str] = []
     # Ids are positive whole numbers the databases can hold; anything else is simply not found.
     lookup_value_regex = "[0-9]{1,12}"
 
@@ -119,6 +139,43 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def _known_parameters(self, known: frozenset[str]) -> frozenset[str]:
         return known | {"review"} if self.reviewed_claims else known
+
+    def get_renderers(self) -> list[Any]:
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers += [renderer() for renderer in EXPORT_RENDERERS]
+        return renderers
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        queryset = self.filter_queryset(self.get_queryset())
+        export_format = request.accepted_renderer.format
+        if export_format in EXPORT_FORMATS:
+            return self._export(request, queryset, export_format)
+        facets = self.requested_facets and facet_counts(
+            queryset, self.requested_facets, self.facet_fields
+        )
+        page = self.paginate_queryset(queryset)
+        assert page is not None, "every list is paginated"
+        data = self.get_serializer(page, many=True).data
+        if self.search_query is not None:
+            found = search.snippets(self.model, [record.pk for record in page], self.search_query)
+            for item in data:
+                item["snippet"] = found.get(item["id"], "")
+        response = self.get_paginated_response(data)
+        if facets:
+            response.data["facets"] = facets
+        return response
+
+    def _export(self, request: Request, queryset: QuerySet[Any], export_format: str) -> Any:
+        paging = sorted({"limit", "offset", "facet"} & set(request.query_params))
+        if paging:
+            raise ValidationError(
+                {name: ["Exports hold the whole filtered list: leave this out."] for name in paging}
+            )
+        serializer_class: Any = self.get_serializer_class()
+        filename = str(self.model._meta.verbose_name_plural).replace(" ", "-")
+        context = {**self.get_serializer_context(), "request": _without_format(request)}
+        return streaming_export(export_format, queryset, serializer_class, context, filename)
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Filters, search and ordering shape lists; a detail is found by its id alone.

@@ -255,6 +255,10 @@ def materialise(model: type[Record], pk: int, document: dict[str, Any]) -> Recor
             _materialise_part(part.model, part.fields, item, index)
             for index, item in enumerate(document[part.name])
         ]
+        # Each part knows its record, as a saved part would (a contact's date, for one).
+        owner = next(f.name for f in part.model._meta.fields if f.related_model is model)
+        for item in cache[part.name]:
+            setattr(item, owner, record)
     if spec.topics:
         topics = {t.slug: t for t in Topic.objects.filter(slug__in=document.get("topics", []))}
         cache["topics"] = [

@@ -6,11 +6,11 @@ stays constant whatever the number of rows (tests assert it).
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Iterable
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .models import (
     Citation,
@@ -49,6 +49,52 @@ def _positions(review_states: Collection[str] | None = None) -> Prefetch:
     if review_states is not None:
         positions = positions.filter(review_state__in=review_states)
     return Prefetch("positions", queryset=positions)
+
+
+def held_on(earliest: date, latest: date) -> Q:
+    """Posts whose known dates allow them to have been held at some day of [earliest, latest]:
+    begun by then (if the start is known) and not ended before (if the end is known). A post with
+    no dates at all says nothing about any day, and is left out."""
+    begun = Q(start_earliest__isnull=True) | Q(start_earliest__lte=latest)
+    not_ended = Q(end_latest__isnull=True) | Q(end_latest__gte=earliest)
+    dated = Q(start_earliest__isnull=False) | Q(end_latest__isnull=False)
+    return begun & not_ended & dated
+
+
+def holding_a_post(
+    officials: QuerySet[Official],
+    earliest: date,
+    latest: date,
+    review_states: Collection[str] | None,
+) -> QuerySet[Official]:
+    posts = Position.objects.filter(held_on(earliest, latest), official=OuterRef("pk"))
+    if review_states is not None:
+        posts = posts.filter(review_state__in=review_states)
+    return officials.filter(Exists(posts))
+
+
+def post_at(
+    posts: Iterable[Position], earliest: date | None, latest: date | None
+) -> Position | None:
+    """The post an official held over [earliest, latest] (a contact's date), from the posts given.
+
+    A dated post whose dates allow it wins; failing one, a post with no dates at all (the source
+    gave the official that title without saying when), the earliest recorded first. Unknown when
+    the contact has no date, or when no post fits.
+    """
+    if earliest is None or latest is None:
+        return None
+    dated: list[Position] = []
+    undated: list[Position] = []
+    for post in posts:
+        start, end = post.start_earliest, post.end_latest
+        if start is None and end is None:
+            undated.append(post)
+        elif (start is None or start <= latest) and (end is None or end >= earliest):
+            dated.append(post)
+    # Of several dated posts, the one begun last is the one held then.
+    dated.sort(key=lambda post: (post.start_earliest or date.min, post.pk))
+    return dated[-1] if dated else (undated[0] if undated else None)
 
 
 def official_list() -> QuerySet[Official]:
@@ -97,7 +143,15 @@ def source_list() -> QuerySet[Source]:
 
 
 def contact_list() -> QuerySet[Contact]:
-    participants = Participant.objects.select_related("official").order_by("id")
+    # Each participant shows the post its official held then: the official's public posts.
+    public_posts = Position.objects.filter(review_state__in=PUBLIC).order_by("start_earliest", "id")
+    participants = (
+        Participant.objects.select_related("official")
+        .prefetch_related(
+            Prefetch("official__positions", queryset=public_posts, to_attr="public_posts")
+        )
+        .order_by("id")
+    )
     return Contact.objects.select_related("reviewed_by").prefetch_related(
         Prefetch("participants", queryset=participants), _topics(), _citations()
     )

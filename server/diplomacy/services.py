@@ -28,6 +28,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
+from . import search
 from .models import (
     Citation,
     Contact,
@@ -229,7 +230,9 @@ def record_first_revision(record: Record) -> None:
     """The `created` revision of a record written without the services (by loaddata)."""
     record._revision_type = "+"  # type: ignore[attr-defined]
     record._history_date = record.created_at  # type: ignore[attr-defined]
-    record.save(update_fields=["version"])  # leaves its timestamps as they were
+    record.search_document = search.document_of(record)
+    # Leaves its timestamps as they were.
+    record.save(update_fields=["version", "search_document"])
 
 
 @transaction.atomic
@@ -237,7 +240,8 @@ def record_touch(record: Record, *, user: Any = None) -> None:
     """Count a change made to the record's nested parts alone as a new version of the record."""
     _claim_next_version(record, None)
     record._history_user = user  # type: ignore[attr-defined]
-    record.save(update_fields=["version", "updated_at"])
+    record.search_document = search.document_of(record)
+    record.save(update_fields=["version", "updated_at", "search_document"])
 
 
 def part_owner(part: Part) -> Record:
@@ -463,7 +467,10 @@ def _commit(record: Record, *, user: Any, created: bool) -> None:
     record._history_user = user  # type: ignore[attr-defined]
     if created:
         record._revision_type = "+"  # type: ignore[attr-defined]
+    record.search_document = search.document_of(record)
     record.save()
+    if isinstance(record, Official):
+        search.refresh_dependants(record)
 
 
 def _assign_fields(record: Record, data: Mapping[str, Any]) -> None:

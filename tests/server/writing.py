@@ -35,7 +35,16 @@ RESOURCES: dict[str, type[Record]] = {
     "contacts": Contact,
     "statements": Statement,
 }
-READ_ONLY = ("id", "url", "version", "created_at", "updated_at", "reviewed_by", "reviewed_at")
+READ_ONLY = (
+    "id",
+    "url",
+    "version",
+    "created_at",
+    "updated_at",
+    "reviewed_by",
+    "reviewed_at",
+    "position",
+)
 # Resources whose reads depend on review (statements, contacts, and officials' posts held).
 REVIEWED_RESOURCES = ("officials", "contacts", "statements")
 PROBLEM = "application/problem+json"
@@ -112,7 +121,11 @@ def writable(body: dict[str, Any]) -> dict[str, Any]:
         ]
     if "participants" in data:
         data["participants"] = [
-            {**item, "official": _id(item["official"])} for item in data["participants"]
+            {
+                **{k: v for k, v in item.items() if k not in READ_ONLY},
+                "official": _id(item["official"]),
+            }
+            for item in data["participants"]
         ]
     return data
 

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from server.api.filters import (
+    AtFilter,
     CountryFilter,
     IdFilter,
     LanguageFilter,
@@ -15,6 +16,7 @@ from server.api.filters import (
     ReviewFilter,
     SlugFilter,
 )
+from server.diplomacy import selectors
 from server.diplomacy.models import (
     Citation,
     Contact,
@@ -46,6 +48,14 @@ def source_ids(method: str) -> IdFilter:
 class OfficialFilterSet(django_filters.FilterSet):
     country = CountryFilter(help_text="Country (ISO 3166-1 alpha-2); repeat for any of several.")
     slug = SlugFilter(help_text="Official slug; repeat for any of several.")
+    at = AtFilter(
+        method="filter_at",
+        help_text=(
+            "Officials holding a post that day, month or year (YYYY-MM-DD, YYYY-MM or YYYY): a "
+            "post begun by then (if its start is known) and not ended before (if its end is "
+            "known); posts without any date are left out."
+        ),
+    )
     review = ReviewFilter(
         help_text=(
             "Review states of the posts held to show (default reviewed); draft, disputed and all "
@@ -56,6 +66,13 @@ class OfficialFilterSet(django_filters.FilterSet):
     class Meta:
         model = Official
         fields: list[str] = []
+
+    def filter_at(self, qs: QuerySet[Official], name: str, value: Any) -> QuerySet[Official]:
+        if value is None:
+            return qs
+        view: Any = self.request.parser_context["view"] if self.request is not None else None
+        states = view.review_states() if view is not None else selectors.PUBLIC
+        return selectors.holding_a_post(qs, value.earliest, value.latest, states)
 
 
 class SourceFilterSet(django_filters.FilterSet):

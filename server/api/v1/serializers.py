@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from server.api.fields import PartialDateField
 from server.api.serializers import BriefRelatedField, StrictFieldsMixin, TextField
-from server.diplomacy import services
+from server.diplomacy import selectors, services
 from server.diplomacy.models import (
     MAX_DURATION_MINUTES,
     Citation,
@@ -126,12 +127,40 @@ class PositionSerializer(StrictFieldsMixin, serializers.ModelSerializer[Position
         fields = ("title", "organization", "country", "start", "end", "citations", *REVIEW_FIELDS)
 
 
+class PostHeldSerializer(serializers.ModelSerializer[Position]):
+    start = PartialDateField(allow_null=True)
+    end = PartialDateField(allow_null=True)
+
+    class Meta:
+        model = Position
+        fields = ("title", "organization", "country", "start", "end")
+
+
 class ParticipantSerializer(StrictFieldsMixin, serializers.ModelSerializer[Participant]):
     official = brief(OfficialBriefSerializer, allow_null=True)
+    position = serializers.SerializerMethodField(
+        help_text=(
+            "The post the official held on the contact's date (a reviewed post whose dates allow "
+            "it; else one the source gives without dates); null when unknown."
+        )
+    )
 
     class Meta:
         model = Participant
-        fields = ("official", "label", "country", "role")
+        fields = ("official", "label", "country", "role", "position")
+
+    @extend_schema_field(PostHeldSerializer(allow_null=True))
+    def get_position(self, participant: Participant) -> dict[str, Any] | None:
+        official = participant.official
+        if official is None:
+            return None
+        posts = getattr(official, "public_posts", None)
+        if posts is None:
+            posts = list(official.positions.filter(review_state__in=selectors.PUBLIC))
+        contact = participant.contact
+        last = contact.end_date_latest or contact.date_latest
+        post = selectors.post_at(posts, contact.date_earliest, last)
+        return None if post is None else PostHeldSerializer(post).data
 
 
 class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):

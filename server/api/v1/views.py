@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import ExtractYear
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from server.api.views import AS_OF, REVIEW, RecordViewSet
@@ -28,7 +29,7 @@ class OfficialViewSet(RecordViewSet):
     queryset = selectors.official_list()
     serializer_class = serializers.OfficialSerializer
     filterset_class = filtersets.OfficialFilterSet
-    search_fields = ("name", "aliases", "positions__title", "positions__organization")
+    facet_fields = {"country": "country"}
     ordering_fields = ("name", "country", "id", "created_at", "updated_at")
     ordering = ("name",)
 
@@ -39,7 +40,11 @@ class SourceViewSet(RecordViewSet):
     queryset = selectors.source_list()
     serializer_class = serializers.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
-    search_fields = ("title", "author", "publisher")
+    facet_fields = {
+        "kind": "kind",
+        "language": "language",
+        "year": ExtractYear("published_earliest"),
+    }
     ordering_fields = ("title", "kind", "published", "id", "created_at", "updated_at")
     ordering_aliases = {"published": partial_date_ordering("published")}
     ordering = ("title",)
@@ -52,14 +57,15 @@ class ContactViewSet(RecordViewSet):
     queryset = selectors.contact_list()
     serializer_class = serializers.ContactSerializer
     filterset_class = filtersets.ContactFilterSet
-    search_fields = (
-        "title",
-        "summary",
-        "occasion",
-        "location",
-        "participants__label",
-        "participants__official__name",
-    )
+    facet_fields = {
+        "country": "country",
+        "kind": "kind",
+        "status": "status",
+        "topic": "topics__slug",
+        "year": ExtractYear("date_earliest"),
+        "official": "participants__official__slug",
+        "participant_country": "participants__country",
+    }
     ordering_fields = ("date", "title", "kind", "id", "created_at", "updated_at")
     ordering_aliases = {"date": partial_date_ordering("date")}
     ordering = ("date",)
@@ -72,7 +78,14 @@ class StatementViewSet(RecordViewSet):
     queryset = selectors.statement_list()
     serializer_class = serializers.StatementSerializer
     filterset_class = filtersets.StatementFilterSet
-    search_fields = ("text", "speaker__name", "speaker_label")
+    facet_fields = {
+        "country": "speaker_country",
+        "kind": "kind",
+        "language": "language",
+        "topic": "topics__slug",
+        "year": ExtractYear("said_earliest"),
+        "speaker": "speaker__slug",
+    }
     ordering_fields = ("said", "kind", "id", "created_at", "updated_at")
     ordering_aliases = {"said": partial_date_ordering("said")}
     ordering = ("said",)

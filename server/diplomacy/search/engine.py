@@ -1,0 +1,84 @@
+"""Queries through the full-text index of either engine: matches ranked by relevance, and the
+highlighted passage (snippet) of each record shown."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+from typing import Any
+
+from django.db import connections
+from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from .query import Query
+from .schema import POSTGRES_CONFIG, fts_table
+
+SNIPPET_WORDS = 24
+# Marks around each match that no text holds (private use characters), HTML-escaped around.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _vendor(queryset: QuerySet[Any]) -> str:
+    return connections[queryset.db].vendor
+
+
+def matching(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
+    """The records matching ``query``, annotated with ``search_rank`` (lower is more relevant)."""
+    table = queryset.model._meta.db_table
+    vendor = _vendor(queryset)
+    if vendor == "sqlite":
+        fts = fts_table(table)
+        # A join on the index lets FTS5 find the matches and rank them in one pass.
+        return queryset.extra(
+            tables=[fts],
+            where=[f'"{fts}".rowid = "{table}"."id"', f'"{fts}" MATCH %s'],
+            params=[query.fts5()],
+            select={"search_rank": f'"{fts}".rank'},
+        )
+    if vendor == "postgresql":
+        tsquery = f"to_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)"
+        vector = f'"{table}"."search_vector"'
+        found = RawSQL(f"{vector} @@ {tsquery}", [query.tsquery()], output_field=BooleanField())
+        rank = RawSQL(
+            f"-ts_rank({vector}, {tsquery})", [query.tsquery()], output_field=FloatField()
+        )
+        return queryset.filter(found).annotate(search_rank=rank)
+    raise NotImplementedError(f"Full-text search on {vendor} is not supported.")
+
+
+def _highlighted(raw: str) -> str:
+    return html.escape(raw).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+def snippets(
+    model: type[Any], ids: Collection[int], query: Query, using: str = "default"
+) -> dict[int, str]:
+    """For each record of ``ids``, the passage of its document around the matches, HTML-escaped,
+    each match in ``<mark>``; one query for the whole page."""
+    if not ids:
+        return {}
+    table = model._meta.db_table
+    connection = connections[using]
+    marks = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "sqlite":
+        fts = fts_table(table)
+        sql = (
+            f'SELECT rowid, snippet("{fts}", 0, %s, %s, %s, {SNIPPET_WORDS}) FROM "{fts}" '
+            f'WHERE "{fts}" MATCH %s AND rowid IN ({marks})'
+        )
+        params: list[Any] = [_OPEN, _CLOSE, "…", query.fts5(), *ids]
+    else:
+        options = (
+            f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        sql = (
+            f"SELECT id, ts_headline('{POSTGRES_CONFIG}'::regconfig, search_document, "
+            f"to_tsquery('{POSTGRES_CONFIG}'::regconfig, %s), %s) "
+            f'FROM "{table}" WHERE id IN ({marks})'
+        )
+        params = [query.tsquery(), options, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: _highlighted(text or "") for pk, text in cursor.fetchall()}
