@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run test lint format schema fuzz bench screenshots install install-dev clean
+.PHONY: run test lint format schema fuzz bench bench-quick screenshots install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,19 @@ screenshots: install-dev
 fuzz: install-dev
 	.ci/fuzz.sh
 
-# On demand, not a timed test: 50 clients reading and writing for 60 s on PostgreSQL.
+# On demand, not timed tests (bench/README.md). Reads: the API against a hand-written view and
+# Datasette at 10k, 100k and 1M statements on SQLite and PostgreSQL; then 50 clients reading and
+# writing for 60 s on PostgreSQL. bench-quick: reads at 10k on SQLite, printed only.
+BENCH_READS := $(BIN)/python -m bench.run --workers 1,2 --rounds 4 --seconds 5
+
 bench: install-dev
+	$(BENCH_READS) --sizes 10000,100000,1000000 --databases sqlite,postgres \
+		--results bench/RESULTS.md
 	.ci/postgres.sh -- $(BIN)/python bench/load_writes.py --duration 60 --clients 50 \
 		--workers 2 --results bench/RESULTS.md
+
+bench-quick: install-dev
+	$(BENCH_READS) --sizes 10000 --databases sqlite
 
 schema: install-dev
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json \
