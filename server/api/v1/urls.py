@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.urls import path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -6,11 +9,22 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import network, timeline, views
 
 app_name = "v1"
 
-router = DefaultRouter()
+
+class ResourceRouter(DefaultRouter):
+    """A router whose API root also links the views beside the resources (by URL name)."""
+
+    views_beside = {"timeline": "timeline", "network": "network"}
+
+    def get_api_root_view(self, api_urls: object = None) -> Callable[..., Any]:
+        resources = {prefix: f"{basename}-list" for prefix, _viewset, basename in self.registry}
+        return self.APIRootView.as_view(api_root_dict={**resources, **self.views_beside})
+
+
+router = ResourceRouter()
 router.register("officials", views.OfficialViewSet, basename="official")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("contacts", views.ContactViewSet, basename="contact")
@@ -21,5 +35,7 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script for the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
+    path("timeline/", timeline.TimelineView.as_view(), name="timeline"),
+    path("network/", network.NetworkView.as_view(), name="network"),
     *router.urls,
 ]
