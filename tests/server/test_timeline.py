@@ -171,6 +171,16 @@ def test_drafts_and_officials_known_only_through_them_are_hidden(api):
     assert {item[item["type"]]["review_state"] for item in body["results"]} == {"reviewed"}
 
 
+def test_a_statement_made_at_a_draft_contact_does_not_show_it(api):
+    draft = factories.contact(review_state="draft", title="A contact under review")
+    said = factories.statement(contact=draft, said="2094")
+    [entry] = api.get(TIMELINE, {"date_after": "2094"}).json()["results"]
+    assert entry["statement"]["id"] == said.pk
+    assert entry["statement"]["contact"] is None
+    said.refresh_from_db()
+    assert said.contact_id == draft.pk  # hidden from readers, not changed
+
+
 # -- pages --------------------------------------------------------------------------------------
 
 
