@@ -8,9 +8,11 @@ set have each value of a field, in the same response.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Expression, F, QuerySet
+from django.db.models import Count, Expression, F, Q, QuerySet, Value
+from django.db.models.functions import NullIf
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -22,7 +24,16 @@ FACET_PARAM = "facet"
 # A facet shows its most frequent values; `truncated` says there are more.
 MAX_FACET_VALUES = 50
 
-FacetFields = Mapping[str, "str | Expression"]
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet through a list of parts (participants): each record counts once per value its
+    parts have; a part without one (a participant named by label) counts nowhere."""
+
+    column: str
+
+
+FacetFields = Mapping[str, "str | Expression | Facet"]
 
 
 def requested_facets(request: Request, available: FacetFields) -> list[str]:
@@ -47,16 +58,23 @@ def facet_counts(
 ) -> dict[str, dict[str, Any]]:
     """Per facet, each value and how many records of ``queryset`` have it, most frequent first.
 
-    A record with several values (topics) counts once for each; one without counts under null.
+    A record with several values (topics) counts once for each; one without (or with a blank)
+    counts under null.
     """
     # Counting over the matching ids keeps joins the filters made (and their duplicates) out.
     records = queryset.model._default_manager.filter(pk__in=queryset.order_by().values("pk"))
     counts: dict[str, dict[str, Any]] = {}
     for name in names:
         column = available[name]
-        expression = F(column) if isinstance(column, str) else column
+        counted = records
+        if isinstance(column, Facet):
+            column = column.column
+            # One filter() call: the values below come through the same (filtered) join.
+            counted = records.filter(Q(**{f"{column}__isnull": False}) & ~Q(**{column: ""}))
+        # A blank text field is no value, like a missing one: both count under null.
+        expression = NullIf(F(column), Value("")) if isinstance(column, str) else column
         rows = list(
-            records.order_by()
+            counted.order_by()
             .values(value=expression)
             .annotate(count=Count("pk", distinct=True))
             .order_by("-count", "value")[: MAX_FACET_VALUES + 1]

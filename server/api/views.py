@@ -21,6 +21,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -145,6 +146,13 @@ class RecordViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             renderers += [renderer() for renderer in EXPORT_RENDERERS]
         return renderers
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are problem+json whatever format the list was asked in.
+        if getattr(self.request, "accepted_renderer", None).__class__ in EXPORT_RENDERERS:
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         queryset = self.filter_queryset(self.get_queryset())

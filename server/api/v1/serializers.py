@@ -13,7 +13,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from server.api.fields import PartialDateField
-from server.api.serializers import BriefRelatedField, StrictFieldsMixin, TextField
+from server.api.serializers import (
+    BriefRelatedField,
+    DetailURLField,
+    StrictFieldsMixin,
+    TextField,
+)
 from server.diplomacy import selectors, services
 from server.diplomacy.models import (
     MAX_DURATION_MINUTES,
@@ -61,8 +66,8 @@ def reviewed_at_field() -> serializers.DateTimeField:
     )
 
 
-def detail_url(basename: str) -> serializers.HyperlinkedIdentityField:
-    return serializers.HyperlinkedIdentityField(view_name=f"v1:{basename}-detail")
+def detail_url(basename: str) -> DetailURLField:
+    return DetailURLField(view_name=f"v1:{basename}-detail")
 
 
 class OfficialBriefSerializer(serializers.ModelSerializer[Official]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models.functions import ExtractYear
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
+from server.api.facets import Facet
 from server.api.views import AS_OF, REVIEW, RecordViewSet
 from server.diplomacy import selectors
 
@@ -63,8 +64,8 @@ class ContactViewSet(RecordViewSet):
         "status": "status",
         "topic": "topics__slug",
         "year": ExtractYear("date_earliest"),
-        "official": "participants__official__slug",
-        "participant_country": "participants__country",
+        "official": Facet("participants__official__slug"),
+        "participant_country": Facet("participants__country"),
     }
     ordering_fields = ("date", "title", "kind", "id", "created_at", "updated_at")
     ordering_aliases = {"date": partial_date_ordering("date")}
