@@ -9,8 +9,11 @@ from typing import Any
 import requests
 
 from .errors import UnexpectedResponse
-from .resources import Contacts, Officials, Sources, Statements
+from .resources import Contacts, NetworkResource, Officials, Sources, Statements, Timeline
+from .streams import Export, Target, ndjson_objects
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy, Timeout, Transport
+
+DATASET_MEDIA_TYPE = "application/x-ndjson"
 
 __all__ = ["Client"]
 
@@ -37,6 +40,8 @@ class Client:
     sources: Sources
     contacts: Contacts
     statements: Statements
+    timeline: Timeline
+    network: NetworkResource
 
     def __init__(
         self,
@@ -72,6 +77,8 @@ class Client:
         self.sources = Sources(self.transport)
         self.contacts = Contacts(self.transport)
         self.statements = Statements(self.transport)
+        self.timeline = Timeline(self.transport)
+        self.network = NetworkResource(self.transport)
 
     @property
     def base_url(self) -> str:
@@ -102,6 +109,26 @@ class Client:
             "GET", self.transport.server_root + "readyz", ok=frozenset({503})
         )
         return response.status_code == 200
+
+    def dataset(self) -> Export[dict[str, Any]]:
+        """The public dataset, streamed: one dict per line of ``/api/v1/export/``.
+
+        The first line is the header (``format``, ``version``, ``scope`` and the number of lines
+        of each type), then topics, sources, officials, contacts and statements, each with its
+        ``type``, in the server's exchange format (what ``manage.py import`` loads).
+        """
+        response = self.transport.request(
+            "GET", "export/", headers={"Accept": DATASET_MEDIA_TYPE}, stream=True
+        )
+        return Export(response, ndjson_objects)
+
+    def export_dataset(self, target: Target) -> int:
+        """Download the public dataset to ``target`` (a path, or a file open for writing bytes)
+        as the server writes it, without holding it in memory; return the bytes written.
+
+        A path is written whole or not at all (through a temporary file beside it).
+        """
+        return self.dataset().save(target)
 
     def close(self) -> None:
         """Close the connections (not those of a session passed in)."""

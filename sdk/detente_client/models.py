@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import types
 import typing
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from typing import Any, ClassVar, Self, TypeVar, cast
 
 from .dates import PartialDate, Precision
 from .errors import UnexpectedResponse
+from .facets import Facet, FacetValue, parse_facets
 from .pagination import Page
 from .params import (
     CitationInput,
@@ -38,19 +40,27 @@ __all__ = [
     "Citation",
     "Contact",
     "ContactBrief",
+    "Facet",
+    "FacetValue",
     "Model",
+    "Network",
+    "NetworkEdge",
+    "NetworkNode",
     "Official",
     "OfficialBrief",
     "Page",
     "PartialDate",
     "Participant",
     "Position",
+    "PostHeld",
     "Precision",
     "Record",
     "Revision",
     "Source",
     "SourceBrief",
     "Statement",
+    "TimelineEntry",
+    "snippet_text",
 ]
 
 ModelT = TypeVar("ModelT", bound="Model")
@@ -69,6 +79,22 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         """The object as JSON-ready data, in the API's own shapes (dates as text)."""
         return cast(dict[str, Any], _dump(self))
+
+
+def _snippet() -> Any:
+    # Present on a list's records when it was searched (``q``); left out of ``to_dict`` otherwise.
+    return dataclasses.field(default=None, metadata={"omit_none": True})
+
+
+def snippet_text(snippet: str, start: str = "[", end: str = "]") -> str:
+    """A snippet as plain text: the HTML entities decoded, each ``<mark>…</mark>`` as
+    ``start…end``.
+
+    >>> snippet_text("maintain close <mark>communications</mark> &amp; trust")
+    'maintain close [communications] & trust'
+    """
+    marked = snippet.replace("<mark>", "\x00").replace("</mark>", "\x01")
+    return html.unescape(marked).replace("\x00", start).replace("\x01", end)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,13 +169,29 @@ class Position(Model):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PostHeld(Model):
+    """The post a participant held on the contact's date, as the official's record gives it."""
+
+    title: str
+    organization: str = ""
+    country: str = ""
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Participant(Model):
-    """Who took part in a contact: an official on record, or a label where none is named."""
+    """Who took part in a contact: an official on record, or a label where none is named.
+
+    ``position`` is the post the official held on the contact's date (read only: worked out by
+    the server from the official's reviewed posts; None when unknown or for a label).
+    """
 
     official: OfficialBrief | None = None
     label: str = ""
     country: str = ""
     role: str = ""
+    position: PostHeld | None = None
 
     @property
     def name(self) -> str:
@@ -157,6 +199,8 @@ class Participant(Model):
         return self.official.name if self.official is not None else self.label
 
     def as_input(self) -> ParticipantInput:
+        """This participant as a body item; ``position`` is left out (the server works it out,
+        and refuses a body that names it)."""
         return {
             "official": self.official.id if self.official is not None else None,
             "label": self.label,
@@ -191,7 +235,12 @@ class Revision(Model):
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Record(Model):
-    """What every resource has: a stable id, its address, a version and timestamps."""
+    """What every resource has: a stable id, its address, a version and timestamps.
+
+    A record of a searched list (``q``) also has a ``snippet``: the passage that matched, its
+    text HTML-escaped with ``<mark>…</mark>`` around the words found (:func:`snippet_text`
+    makes it plain text); None elsewhere.
+    """
 
     resource: ClassVar[str] = ""
 
@@ -214,6 +263,7 @@ class Official(Record):
     country: str = ""
     positions: tuple[Position, ...] = ()
     notes: str = ""
+    snippet: str | None = _snippet()
 
     def as_input(self) -> OfficialCreate:
         """This record as a body for ``create``/``replace``: related records as ids."""
@@ -243,6 +293,7 @@ class Source(Record):
     language: str = ""
     notes: str = ""
     text: str = ""
+    snippet: str | None = _snippet()
 
     def as_input(self) -> SourceCreate:
         """This record as a body for ``create``/``replace``."""
@@ -282,6 +333,7 @@ class Contact(Record):
     review_state: str = "draft"  # draft, reviewed, disputed
     reviewed_by: str | None = None
     reviewed_at: dt.datetime | None = None
+    snippet: str | None = _snippet()
 
     def as_input(self) -> ContactCreate:
         """This record as a body for ``create``/``replace``: related records as ids. The review
@@ -323,6 +375,7 @@ class Statement(Record):
     review_state: str = "draft"  # draft, reviewed, disputed
     reviewed_by: str | None = None
     reviewed_at: dt.datetime | None = None
+    snippet: str | None = _snippet()
 
     @property
     def speaker_name(self) -> str:
@@ -349,6 +402,83 @@ class Statement(Record):
 
 def _text_or_none(value: PartialDate | None) -> str | None:
     return None if value is None else value.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Views across resources
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class TimelineEntry(Model):
+    """One entry of the timeline: a contact or a statement, with the date it sorts by."""
+
+    type: str  # contact, statement
+    date: PartialDate | None
+    contact: Contact | None = None
+    statement: Statement | None = None
+
+    @property
+    def record(self) -> Contact | Statement:
+        """The contact or the statement."""
+        record = self.contact if self.type == "contact" else self.statement
+        if record is None:
+            raise UnexpectedResponse(f"A {self.type} entry of the timeline without its record")
+        return record
+
+    @property
+    def headline(self) -> str:
+        """One line: a contact's title, or who said what."""
+        record = self.record
+        if isinstance(record, Contact):
+            return record.title
+        who = record.speaker_name
+        return f"{who}: {record.text}" if who else record.text
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkNode(Model):
+    """An official in the network, with the number of contacts kept that they took part in."""
+
+    id: int
+    url: str
+    slug: str
+    name: str
+    country: str
+    contacts: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkEdge(Model):
+    """Two officials (by id, ``source`` the lower) and the contacts both took part in."""
+
+    source: int
+    target: int
+    weight: int
+    contacts: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Network(Model):
+    """Officials as nodes, linked by the contacts they shared (undirected, weighted edges)."""
+
+    nodes: tuple[NetworkNode, ...]
+    edges: tuple[NetworkEdge, ...]
+
+    def node(self, id: int) -> NetworkNode:
+        """The node of the official with this id (KeyError if not in the network)."""
+        for node in self.nodes:
+            if node.id == id:
+                return node
+        raise KeyError(id)
+
+    def neighbours(self, id: int) -> list[tuple[NetworkNode, NetworkEdge]]:
+        """The officials linked to this one, each with the edge between them, heaviest first."""
+        linked = [
+            (self.node(edge.target if edge.source == id else edge.source), edge)
+            for edge in self.edges
+            if id in (edge.source, edge.target)
+        ]
+        return sorted(linked, key=lambda pair: (-pair[1].weight, pair[0].id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,6 +545,10 @@ def _parse(annotation: Any, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise UnexpectedResponse(f"{where}: expected an integer, got {value!r}")
         return value
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise UnexpectedResponse(f"{where}: expected true or false, got {value!r}")
+        return value
     if annotation is str:
         if not isinstance(value, str):
             raise UnexpectedResponse(f"{where}: expected a string, got {value!r}")
@@ -431,6 +565,7 @@ def _dump(value: Any) -> Any:
         return {
             field.name: _dump(getattr(value, field.name))
             for field in dataclasses.fields(cast(Any, value))
+            if not (field.metadata.get("omit_none") and getattr(value, field.name) is None)
         }
     if isinstance(value, tuple | list):
         return [_dump(item) for item in value]
@@ -455,6 +590,7 @@ def parse_page(model: type[ModelT], data: Any) -> Page[ModelT]:
         next=next_url if isinstance(next_url, str) and next_url else None,
         previous=previous_url if isinstance(previous_url, str) and previous_url else None,
         results=results,
+        facets=parse_facets(data.get("facets")),
     )
 
 

@@ -8,10 +8,11 @@ so walking a list of any length holds one page in memory.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 from .errors import UnexpectedResponse
+from .facets import Facet
 
 __all__ = ["ListIterator", "Page", "iterate_pages"]
 
@@ -21,12 +22,17 @@ T = TypeVar("T")
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Page(Generic[T]):
     """One page of a list: ``count`` records in all, the addresses of the pages around this one,
-    and this page's ``results``. Iterating a page iterates its results."""
+    and this page's ``results``. Iterating a page iterates its results.
+
+    ``facets``: for a list asked for ``facet``, the counts of each field over the whole filtered
+    list (not only this page), by name; empty otherwise.
+    """
 
     count: int
     next: str | None
     previous: str | None
     results: tuple[T, ...]
+    facets: Mapping[str, Facet] = dataclasses.field(default_factory=dict)
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.results)
@@ -57,7 +63,8 @@ class ListIterator(Iterator[T]):
     """Every record of a list, one page in memory at a time.
 
     The first page is fetched when the iterator is made (so a bad filter raises at once), each
-    next one when the previous one is used up. ``count`` is the number of records in the list.
+    next one when the previous one is used up. ``count`` is the number of records in the list;
+    ``facets`` the counts asked for with ``facet`` (from the first page).
     """
 
     def __init__(self, pages: Iterator[Page[T]]) -> None:
@@ -65,6 +72,7 @@ class ListIterator(Iterator[T]):
         self._page = next(pages)
         self._index = 0
         self.count = self._page.count
+        self.facets: Mapping[str, Facet] = self._page.facets
 
     def __iter__(self) -> ListIterator[T]:
         return self

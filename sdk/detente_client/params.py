@@ -17,14 +17,20 @@ __all__ = [
     "CitationInput",
     "ContactChanges",
     "ContactCreate",
+    "ContactExportFilters",
+    "ContactFacet",
     "ContactFilters",
     "ContactKind",
     "ContactStatus",
     "DateBound",
     "DateValue",
+    "ExportFormat",
     "ListParameters",
+    "NetworkFilters",
     "OfficialChanges",
     "OfficialCreate",
+    "OfficialExportFilters",
+    "OfficialFacet",
     "OfficialFilters",
     "ParticipantInput",
     "PositionInput",
@@ -32,12 +38,18 @@ __all__ = [
     "ReviewState",
     "SourceChanges",
     "SourceCreate",
+    "SourceExportFilters",
+    "SourceFacet",
     "SourceFilters",
     "SourceKind",
     "StatementChanges",
     "StatementCreate",
+    "StatementExportFilters",
+    "StatementFacet",
     "StatementFilters",
     "StatementKind",
+    "TimelineEntryType",
+    "TimelineFilters",
 ]
 
 SourceKind = Literal[
@@ -57,27 +69,57 @@ DateBound = str | dt.date | PartialDate
 DateValue = str | dt.date | PartialDate | None
 
 
-class ListParameters(TypedDict, total=False):
-    """What every list takes: ``limit`` is the page size (at most 200), ``offset`` the start,
-    ``ordering`` field names separated by commas (``-`` descends), ``q`` words to search."""
-
+class _Search(TypedDict, total=False):
     q: str
     ordering: str
+
+
+class _Paging(TypedDict, total=False):
     limit: int
     offset: int
 
 
-class OfficialFilters(ListParameters, total=False):
-    """Filters of ``officials.list``: ordering by name, country, id, created_at, updated_at."""
+class ListParameters(_Search, _Paging, total=False):
+    """What every list takes: ``limit`` is the page size (at most 200), ``offset`` the start,
+    ``ordering`` field names separated by commas (``-`` descends).
+
+    ``q`` is a full-text search: words (all must match), ``"a phrase"``, a ``prefix*``,
+    ``this OR that``, ``-word`` to exclude; a malformed query is a 400
+    (:class:`~detente_client.ValidationError`). Results come most relevant first (unless
+    ``ordering`` says otherwise), each with a ``snippet``."""
+
+
+# What ``facet`` can count on each list (several at once: a list, or names joined by commas).
+OfficialFacet = Literal["country"]
+SourceFacet = Literal["kind", "language", "year"]
+ContactFacet = Literal[
+    "country", "kind", "status", "topic", "year", "official", "participant_country"
+]
+StatementFacet = Literal["country", "kind", "language", "topic", "year", "speaker"]
+# The formats of a list's export: CSV (flat columns) or NDJSON (the list's JSON objects).
+ExportFormat = Literal["csv", "ndjson"]
+
+
+class OfficialExportFilters(_Search, total=False):
+    """Filters of ``officials.export`` (and ``list``): ordering by name, country, id,
+    created_at, updated_at. ``at`` keeps the officials holding a post on that day, month or
+    year."""
 
     country: str | Sequence[str]
     slug: str | Sequence[str]
+    at: DateBound
     review: ReviewFilter | Sequence[ReviewFilter]
 
 
-class SourceFilters(ListParameters, total=False):
-    """Filters of ``sources.list``: ordering by title, kind, published, id, created_at,
-    updated_at."""
+class OfficialFilters(OfficialExportFilters, _Paging, total=False):
+    """Filters of ``officials.list``: those of the export, the page and ``facet``."""
+
+    facet: OfficialFacet | Sequence[OfficialFacet]
+
+
+class SourceExportFilters(_Search, total=False):
+    """Filters of ``sources.export`` (and ``list``): ordering by title, kind, published, id,
+    created_at, updated_at."""
 
     kind: SourceKind | Sequence[SourceKind]
     language: str | Sequence[str]
@@ -85,8 +127,15 @@ class SourceFilters(ListParameters, total=False):
     published_before: DateBound
 
 
-class ContactFilters(ListParameters, total=False):
-    """Filters of ``contacts.list``: ordering by date, title, kind, id, created_at, updated_at.
+class SourceFilters(SourceExportFilters, _Paging, total=False):
+    """Filters of ``sources.list``: those of the export, the page and ``facet``."""
+
+    facet: SourceFacet | Sequence[SourceFacet]
+
+
+class ContactExportFilters(_Search, total=False):
+    """Filters of ``contacts.export`` (and ``list``): ordering by date, title, kind, id,
+    created_at, updated_at.
 
     ``country`` is where the contact took place, ``participant_country`` that of any participant,
     ``official`` an official's slug, ``source`` a cited source's id, ``topic`` a topic slug.
@@ -104,8 +153,15 @@ class ContactFilters(ListParameters, total=False):
     review: ReviewFilter | Sequence[ReviewFilter]
 
 
-class StatementFilters(ListParameters, total=False):
-    """Filters of ``statements.list``: ordering by said, kind, id, created_at, updated_at.
+class ContactFilters(ContactExportFilters, _Paging, total=False):
+    """Filters of ``contacts.list``: those of the export, the page and ``facet``."""
+
+    facet: ContactFacet | Sequence[ContactFacet]
+
+
+class StatementExportFilters(_Search, total=False):
+    """Filters of ``statements.export`` (and ``list``): ordering by said, kind, id, created_at,
+    updated_at.
 
     ``speaker`` is an official's slug, ``country`` the speaker's country, ``contact`` a contact's
     id, ``source`` the id of a source cited or of the document the words first appeared in.
@@ -121,6 +177,43 @@ class StatementFilters(ListParameters, total=False):
     said_after: DateBound
     said_before: DateBound
     review: ReviewFilter | Sequence[ReviewFilter]
+
+
+class StatementFilters(StatementExportFilters, _Paging, total=False):
+    """Filters of ``statements.list``: those of the export, the page and ``facet``."""
+
+    facet: StatementFacet | Sequence[StatementFacet]
+
+
+# What a timeline entry is.
+TimelineEntryType = Literal["contact", "statement"]
+
+
+class TimelineFilters(_Paging, total=False):
+    """Filters of ``timeline.list``: ``official`` a slug (contacts they took part in,
+    statements they made), ``country`` where a contact was held or a participant or speaker is
+    from, ``topic`` a slug, ``source`` a cited source's id, ``type`` contacts or statements only;
+    dates by overlap."""
+
+    official: str | Sequence[str]
+    country: str | Sequence[str]
+    topic: str | Sequence[str]
+    source: int | Sequence[int]
+    date_after: DateBound
+    date_before: DateBound
+    type: TimelineEntryType | Sequence[TimelineEntryType]
+
+
+class NetworkFilters(TypedDict, total=False):
+    """Filters of ``network.get`` and ``network.graphml``: ``country`` the officials' country
+    (the edges between those officials), ``kind`` and ``status`` of the contacts counted, dates
+    of the contacts by overlap."""
+
+    country: str | Sequence[str]
+    kind: ContactKind | Sequence[ContactKind]
+    status: ContactStatus | Sequence[ContactStatus]
+    date_after: DateBound
+    date_before: DateBound
 
 
 # ---------------------------------------------------------------------------------------------

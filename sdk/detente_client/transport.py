@@ -144,10 +144,13 @@ class Transport:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         ok: frozenset[int] = frozenset(),
+        stream: bool = False,
     ) -> requests.Response:
         """Send a request, retrying as the policy allows; raise for an error status.
 
-        Statuses in ``ok`` (such as 304) are returned instead of raised.
+        Statuses in ``ok`` (such as 304) are returned instead of raised. With ``stream``, the
+        body of a successful answer is left to be read (``iter_content``), and the caller must
+        close the response.
         """
         method = method.upper()
         url = self.url(path)
@@ -165,6 +168,7 @@ class Transport:
                     headers=all_headers,
                     timeout=self.timeout,
                     allow_redirects=method in {"GET", "HEAD"},
+                    stream=stream,
                 )
             except requests.Timeout as error:
                 if last:

@@ -5,6 +5,10 @@ annotated with a compatible type; every list's query parameters are the keys of 
 filter TypedDict; every request body is the keys of its create/changes TypedDict, with the same
 required keys. When the API changes and `make schema` regenerates the document, these tests say
 what the SDK must follow.
+
+``DETENTE_CONTRACT_SCHEMA`` names another document to check against (the server's current one,
+from ``manage.py spectacular --format openapi-json --file …``), before the committed one is
+refreshed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import collections.abc
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import types
 import typing
@@ -23,15 +28,24 @@ import pytest
 from detente_client import (
     Citation,
     CitationInput,
+    Client,
     Contact,
     ContactBrief,
     ContactChanges,
     ContactCreate,
+    ContactExportFilters,
     ContactFilters,
+    ExportFormat,
+    Facet,
+    Network,
+    NetworkEdge,
+    NetworkFilters,
+    NetworkNode,
     Official,
     OfficialBrief,
     OfficialChanges,
     OfficialCreate,
+    OfficialExportFilters,
     OfficialFilters,
     Page,
     PartialDate,
@@ -39,21 +53,30 @@ from detente_client import (
     ParticipantInput,
     Position,
     PositionInput,
+    PostHeld,
     Revision,
     Source,
     SourceBrief,
     SourceChanges,
     SourceCreate,
+    SourceExportFilters,
     SourceFilters,
     Statement,
     StatementChanges,
     StatementCreate,
+    StatementExportFilters,
     StatementFilters,
+    TimelineEntry,
+    TimelineFilters,
 )
 from detente_client.models import Model
 from django.conf import settings
 
-SCHEMA = json.loads((Path(settings.BASE_DIR) / "fixtures" / "openapi-v1.json").read_text())
+SCHEMA_PATH = Path(
+    os.environ.get("DETENTE_CONTRACT_SCHEMA")
+    or Path(settings.BASE_DIR) / "fixtures" / "openapi-v1.json"
+)
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
 COMPONENTS: dict[str, Any] = SCHEMA["components"]["schemas"]
 PARTIAL_DATES = ("2025", "2024-07", "2024-07-26")
 NOT_PARTIAL_DATES = ("2024-07-26T10:00:00Z", "July 2024", "24")
@@ -69,8 +92,16 @@ RESPONSE_MODELS: dict[str, type] = {
     "Citation": Citation,
     "Position": Position,
     "Participant": Participant,
+    "PostHeld": PostHeld,
     "Revision": Revision,
+    "TimelineEntry": TimelineEntry,
+    "Network": Network,
+    "NetworkNode": NetworkNode,
+    "NetworkEdge": NetworkEdge,
 }
+# Fields a list adds to its records beyond their schema: the matched passage of a search, which
+# the schema describes in the `q` parameter (see test_the_snippet_is_documented_with_q).
+LIST_ONLY_FIELDS = {"snippet"}
 REQUEST_BODIES: dict[str, type] = {
     "OfficialRequest": OfficialCreate,
     "PatchedOfficialRequest": OfficialChanges,
@@ -89,7 +120,20 @@ FILTERS: dict[str, type] = {
     "/api/v1/sources/": SourceFilters,
     "/api/v1/contacts/": ContactFilters,
     "/api/v1/statements/": StatementFilters,
+    "/api/v1/timeline/": TimelineFilters,
+    "/api/v1/network/": NetworkFilters,
 }
+EXPORT_FILTERS: dict[str, type] = {
+    "/api/v1/officials/": OfficialExportFilters,
+    "/api/v1/sources/": SourceExportFilters,
+    "/api/v1/contacts/": ContactExportFilters,
+    "/api/v1/statements/": StatementExportFilters,
+}
+# Lists that take no query parameters, and the client method that reads each.
+UNFILTERED: dict[str, Any] = {"/api/v1/export/": Client.export_dataset}
+# `format` chooses a representation, which the SDK reads through a method of its own (export,
+# graphml), not a filter; `facet` of a resource list is checked against its pattern.
+REPRESENTATION = "format"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,6 +236,17 @@ def response_problems(schema: dict[str, Any], annotation: Any, where: str) -> li
             return response_problems(schema["items"], arguments[0], f"{where}[]")
         return [f"{where}: an array, the SDK has {annotation!r}"]
     elif kind == "object":
+        if dataclasses.is_dataclass(annotation) and "properties" in schema:
+            return shape_problems(schema, typing.cast(type, annotation), where)
+        if (
+            typing.get_origin(annotation) in (dict, collections.abc.Mapping)
+            and isinstance(schema.get("additionalProperties"), dict)
+            and schema["additionalProperties"]
+        ):
+            key, value = typing.get_args(annotation)
+            if key is not str:
+                return [f"{where}: keys are strings, the SDK has {key!r}"]
+            return response_problems(schema["additionalProperties"], value, f"{where}{{}}")
         ok = (
             annotation is Any
             or typing.get_origin(annotation) in (dict, collections.abc.Mapping)
@@ -206,15 +261,21 @@ def response_problems(schema: dict[str, Any], annotation: Any, where: str) -> li
 
 
 def dataclass_problems(name: str, cls: type) -> list[str]:
-    schema = COMPONENTS[name]
+    return shape_problems(COMPONENTS[name], cls, name)
+
+
+def shape_problems(schema: dict[str, Any], cls: type, name: str) -> list[str]:
+    """An object schema's properties against a dataclass's fields: the same names, compatible
+    types, a default for every property the schema does not require."""
     properties: dict[str, Any] = schema["properties"]
     required = set(schema.get("required", []))
     fields = {field.name: field for field in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     problems = [f"{name}.{key}: missing from {cls.__name__}" for key in properties.keys() - fields]
-    problems += [
-        f"{cls.__name__}.{key}: not in the schema of {name}" for key in fields - properties.keys()
-    ]
+    extra = fields.keys() - properties.keys()
+    if issubclass(cls, Model):
+        extra -= LIST_ONLY_FIELDS
+    problems += [f"{cls.__name__}.{key}: not in the schema of {name}" for key in extra]
     for key in sorted(properties.keys() & fields.keys()):
         problems += response_problems(properties[key], hints[key], f"{cls.__name__}.{key}")
         field = fields[key]
@@ -232,6 +293,18 @@ def dataclass_problems(name: str, cls: type) -> list[str]:
 @pytest.mark.parametrize("name", sorted(RESPONSE_MODELS))
 def test_every_response_shape_matches_its_dataclass(name):
     assert dataclass_problems(name, RESPONSE_MODELS[name]) == []
+
+
+def test_the_snippet_is_documented_with_q():
+    """A record's `snippet` is not in its schema: the list adds it to the records of a search.
+    Each resource list says so where it describes `q`; the SDK's field is optional."""
+    for path in EXPORT_FILTERS:
+        (q,) = [p for p in SCHEMA["paths"][path]["get"]["parameters"] if p["name"] == "q"]
+        assert "snippet" in q["description"], path
+    for model in (Official, Source, Contact, Statement):
+        (field,) = [f for f in dataclasses.fields(model) if f.name == "snippet"]
+        assert field.default is None
+        assert typing.get_type_hints(model)["snippet"] == str | None
 
 
 def test_every_shape_of_the_schema_has_an_sdk_type():
@@ -252,6 +325,19 @@ def test_pages_match_the_paginated_lists(name):
     assert response_problems(schema["properties"]["count"], hints["count"], "count") == []
     assert response_problems(schema["properties"]["next"], hints["next"], "next") == []
     assert response_problems(schema["properties"]["previous"], hints["previous"], "previous") == []
+    assert response_problems(schema["properties"]["facets"], hints["facets"], "facets") == []
+
+
+def test_facets_are_checked_to_the_counts():
+    """The check of `facets` reaches each value's count (not only "an object")."""
+    schema = COMPONENTS["PaginatedStatementList"]["properties"]["facets"]
+    assert response_problems(schema, Facet, "facets")  # an object of facets is not one facet
+    drifted = json.loads(json.dumps(schema))
+    drifted["additionalProperties"]["properties"]["values"]["items"]["properties"]["count"] = {
+        "type": "string"
+    }
+    problems = response_problems(drifted, typing.get_type_hints(Page)["facets"], "facets")
+    assert problems == ["FacetValue.count: expected <class 'str'>, the SDK has <class 'int'>"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,6 +431,7 @@ def filter_problems(path: str, typed: type) -> list[str]:
         for parameter in SCHEMA["paths"][path]["get"]["parameters"]
         if parameter["in"] == "query"
     }
+    parameters.pop(REPRESENTATION, None)
     keys = typing.get_type_hints(typed)
     label = typed.__name__
     problems = [f"{path}?{key}: missing from {label}" for key in parameters.keys() - keys.keys()]
@@ -359,6 +446,10 @@ def filter_problems(path: str, typed: type) -> list[str]:
         where = f"{label}.{key}"
         if optional:
             problems.append(f"{where}: a query parameter cannot be None")
+        names = listed_names(schema)
+        if names is not None:
+            problems += listed_names_problems(names, members, where)
+            continue
         if schema.get("type") == "array":
             # Repeatable (OR): one value, or a sequence of values.
             sequences = [m for m in members if typing.get_origin(m) is collections.abc.Sequence]
@@ -375,14 +466,52 @@ def filter_problems(path: str, typed: type) -> list[str]:
     return problems
 
 
+LISTED = re.compile(r"\^\((?P<names>[\w|]+)\)\(,\((?P=names)\)\)\*\$")
+
+
+def listed_names(schema: dict[str, Any]) -> list[str] | None:
+    """The names of a parameter written ``a,b`` whose pattern is ``^(a|b)(,(a|b))*$``."""
+    found = LISTED.fullmatch(schema.get("pattern", "")) if schema.get("type") == "string" else None
+    return found["names"].split("|") if found else None
+
+
+def listed_names_problems(names: list[str], members: list[Any], where: str) -> list[str]:
+    """One name (a Literal of exactly those names) or a sequence of them."""
+    sequences = [m for m in members if typing.get_origin(m) is collections.abc.Sequence]
+    singles = [m for m in members if m not in sequences]
+    problems = []
+    for annotation in [*singles, *(typing.get_args(m)[0] for m in sequences)]:
+        if not is_literal_of(annotation, names):
+            problems.append(f"{where}: expected Literal{names}, got {annotation!r}")
+    if not sequences:
+        problems.append(f"{where}: several names may be given, so it must take a sequence")
+    return problems
+
+
 @pytest.mark.parametrize("path", sorted(FILTERS))
 def test_every_list_parameter_is_a_typed_filter(path):
     assert filter_problems(path, FILTERS[path]) == []
 
 
+@pytest.mark.parametrize("path", sorted(EXPORT_FILTERS))
+def test_exports_take_the_lists_filters_without_paging(path):
+    listed = typing.get_type_hints(FILTERS[path])
+    exported = typing.get_type_hints(EXPORT_FILTERS[path])
+    assert set(listed) - set(exported) == {"limit", "offset", "facet"}
+    assert all(exported[key] == listed[key] for key in exported)
+    assert not EXPORT_FILTERS[path].__required_keys__
+    (parameter,) = [
+        p for p in SCHEMA["paths"][path]["get"]["parameters"] if p["name"] == REPRESENTATION
+    ]
+    assert set(typing.get_args(ExportFormat)) <= set(parameter["schema"]["enum"])
+
+
 def test_every_list_endpoint_has_a_filter_type():
     lists = {path for path, item in SCHEMA["paths"].items() if "get" in item and "{" not in path}
-    assert lists == set(FILTERS)
+    assert lists == set(FILTERS) | set(UNFILTERED)
+    for path, method in UNFILTERED.items():
+        assert not SCHEMA["paths"][path]["get"].get("parameters"), path
+        assert callable(method)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,6 +535,7 @@ class DriftedFilters(TypedDict, total=False):
     limit: int
     offset: int
     colour: str  # not a parameter
+    facet: Literal["country", "shoe_size"]  # not those names, and only one of them
 
 
 class DriftedCitation(TypedDict):
@@ -427,6 +557,8 @@ def test_the_checks_report_drift():
     assert "DriftedFilters.slug: repeatable" in problems
     assert "DriftedFilters.q: expected <class 'str'>" in problems
     assert "DriftedFilters.colour: not a parameter" in problems
+    assert "DriftedFilters.facet: expected Literal['country']" in problems
+    assert "DriftedFilters.facet: several names may be given" in problems
 
     problems = "\n".join(typeddict_problems("CitationRequest", DriftedCitation))
     assert "DriftedCitation.source: expected <class 'int'>" in problems

@@ -9,7 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from detente_client import Client
@@ -261,6 +263,13 @@ def test_connection_failures_exit_1(capsys):
         ["statements", "list", "--format", "xml"],
         ["statements", "list", "--limit", "0"],
         ["treaties", "list"],
+        ["statements", "list", "--facet", "colour"],
+        ["officials", "list", "--facet", "kind"],
+        ["sources", "list", "--at", "2024"],
+        ["statements", "export", "--format", "json"],
+        ["statements", "export", "--limit", "3"],
+        ["timeline", "--type", "speech"],
+        ["network", "--graphml", "--format", "csv"],
     ],
 )
 def test_usage_errors_exit_2(capsys, argv):
@@ -351,3 +360,204 @@ def test_a_curator_reads_a_draft_with_review(server, capsys):
     assert "created" in out
     status, _, err = run(capsys, "sources", "get", "1", "--review", "all", "--base-url", server)
     assert status == 2
+
+
+@LIVE
+def test_a_search_shows_what_matched(server, capsys):
+    status, out, err = run(
+        capsys, "statements", "list", "--q", "communication*", "--base-url", server
+    )
+    assert (status, err) == (0, "")
+    header, _rule, *rows = out.splitlines()
+    assert header.split() == ["id", "said", "speaker", "kind", "text", "match"]
+    assert len(rows) == 2
+    assert "[communications]" in rows[0]  # the most relevant first, the words found marked
+    status, out, _ = run(
+        capsys,
+        "statements",
+        "list",
+        "--search",
+        "communication*",
+        "--format",
+        "csv",
+        "--base-url",
+        server,
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["id"] for row in rows] == ["7", "2"]
+    assert all("<mark>" in row["snippet"] for row in rows)
+    status, out, _ = run(capsys, "statements", "list", "--format", "csv", "--base-url", server)
+    assert "snippet" not in next(csv.reader(io.StringIO(out)))
+    status, _, err = run(capsys, "statements", "list", "--q", '"open', "--base-url", server)
+    assert status == 1
+    assert "  q: " in err
+
+
+@LIVE
+def test_facets_count_instead_of_listing(server, capsys):
+    with Client(server) as api:
+        statements = list(api.statements.list(country="KR"))
+    status, out, _ = run(
+        capsys,
+        "statements",
+        "list",
+        "--country",
+        "KR",
+        "--facet",
+        "kind,year",
+        "--facet",
+        "speaker",
+        "--base-url",
+        server,
+    )
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["facet", "value", "count"]
+    assert f"{len(statements)} records in all" in lines
+    quotes = sum(1 for s in statements if s.kind == "quote")
+    assert ["kind", "quote", str(quotes)] in [line.split() for line in lines]
+    status, out, _ = run(
+        capsys,
+        "statements",
+        "list",
+        "--country",
+        "KR",
+        "--facet",
+        "kind",
+        "--format",
+        "json",
+        "--base-url",
+        server,
+    )
+    data = json.loads(out)
+    assert data["count"] == len(statements)
+    counts = {item["value"]: item["count"] for item in data["facets"]["kind"]["values"]}
+    assert counts == dict(Counter(s.kind for s in statements))
+    status, out, _ = run(
+        capsys, "contacts", "list", "--facet", "status", "--format", "csv", "--base-url", server
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {row["facet"] for row in rows} == {"status"}
+    assert sum(int(row["count"]) for row in rows) == 10
+
+
+@LIVE
+def test_officials_at_a_date_and_posts_held_by_participants(server, capsys):
+    status, out, _ = run(
+        capsys, "officials", "list", "--at", "2024-07", "--format", "json", "--base-url", server
+    )
+    assert status == 0
+    assert {o["slug"] for o in json.loads(out)} == {"chung-jae-ho", "xing-haiming"}
+    status, out, _ = run(capsys, "contacts", "get", "9", "--base-url", server)
+    assert "Lee Jung-il, Director of the North Korea Department [KR]" in out
+
+
+@LIVE
+def test_export_streams_the_servers_file(server, capsys, tmp_path):
+    with Client(server) as api:
+        count = api.statements.page(country="KR").count
+    status, out, _ = run(capsys, "statements", "export", "--country", "KR", "--base-url", server)
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == count
+    assert "speaker_slug" in rows[0]  # the server's flat columns
+    target = tmp_path / "contacts.ndjson"
+    status, out, _ = run(
+        capsys,
+        "contacts",
+        "export",
+        "--format",
+        "ndjson",
+        "--country",
+        "LA",
+        "-o",
+        str(target),
+        "--base-url",
+        server,
+    )
+    assert (status, out) == (0, "")
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [5]
+    status, _, err = run(
+        capsys, "statements", "export", "--said-after", "2024-13", "--base-url", server
+    )
+    assert status == 2  # the option's own check
+    status, _, err = run(capsys, "officials", "export", "--review", "all", "--base-url", server)
+    assert status == 1
+    assert "403" in err
+
+
+@LIVE
+def test_the_timeline_command(server, capsys):
+    status, out, _ = run(capsys, "timeline", "--official", "xi-jinping", "--base-url", server)
+    assert status == 0
+    header, _rule, *rows = out.splitlines()
+    assert header.split() == ["date", "type", "id", "what"]
+    with Client(server) as api:
+        entries = list(api.timeline.list(official="xi-jinping"))
+    assert len(rows) == len(entries) > 1
+    assert [row.split()[1] for row in rows if row[0] != " "] == [
+        e.type for e in entries if e.date is not None
+    ]
+    status, out, _ = run(
+        capsys,
+        "timeline",
+        "--type",
+        "contact",
+        "--limit",
+        "3",
+        "--format",
+        "json",
+        "--base-url",
+        server,
+    )
+    items = json.loads(out)
+    assert len(items) == 3
+    assert all(item["type"] == "contact" and item["contact"]["id"] for item in items)
+
+
+@LIVE
+def test_the_network_command(server, capsys, tmp_path):
+    status, out, _ = run(capsys, "network", "--format", "csv", "--base-url", server)
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {(row["source_name"], row["target_name"]) for row in rows} >= {
+        ("Yoon Suk-yeol", "Li Qiang")
+    }
+    status, out, _ = run(capsys, "network", "--base-url", server)
+    assert "Yoon Suk-yeol" in out
+    assert "links (contacts shared)" in out
+    target = tmp_path / "network.graphml"
+    status, out, _ = run(
+        capsys,
+        "network",
+        "--graphml",
+        "--country",
+        "KR",
+        "-o",
+        str(target),
+        "--base-url",
+        server,
+    )
+    assert (status, out) == (0, "")
+    root = ElementTree.parse(target).getroot()
+    names = [
+        data.text
+        for data in root.iter("{http://graphml.graphdrawing.org/xmlns}data")
+        if data.get("key") == "name"
+    ]
+    assert "Yoon Suk-yeol" in names
+    assert "Li Qiang" not in names  # officials of KR only
+
+
+@LIVE
+def test_export_dataset_writes_the_whole_file(server, capsys, tmp_path):
+    target = tmp_path / "dataset.ndjson"
+    status, out, _ = run(capsys, "export-dataset", "-o", str(target), "--base-url", server)
+    assert (status, out) == (0, "")
+    with Client(server) as api:
+        expected = io.BytesIO()
+        api.export_dataset(expected)
+    assert target.read_bytes() == expected.getvalue()
+    status, out, _ = run(capsys, "export-dataset", "--base-url", server)
+    assert out.encode("utf-8") == expected.getvalue()

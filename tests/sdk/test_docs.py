@@ -36,6 +36,13 @@ def test_the_cookbook_covers_what_scripts_need():
         "### Handling a 412",
         "## Errors",
         "## Retries and timeouts",
+        "### Searching",
+        "### Counting: facets",
+        "### Who held a post when",
+        "### The server's export, streamed",
+        "### Contacts and statements in one timeline",
+        "### The network of officials",
+        "### The whole dataset",
     ):
         assert heading in text, heading
 
@@ -59,6 +66,18 @@ def test_the_cookbooks_python_runs(server, monkeypatch, tmp_path):
     assert rows[0] == "id,said,speaker,kind,text,sources"
     assert len(rows) > 5
     assert "north-korea" in output  # the 412 recipe added the topic
+    assert "7 maintain [close communications]." in output  # the search, its words marked
+    assert "A quote mark" in output  # the malformed search
+    assert "{None: 7, '2024': 5}" in output  # the facets
+    assert "['Chung Jae-ho', 'Xing Haiming']" in output  # officials at a date
+    assert "Lee Jung-il — Director of the North Korea Department" in output
+    assert "Yoon Suk-yeol — Li Qiang 1" in output  # the network
+    north_korea = (tmp_path / "north-korea.csv").read_text(encoding="utf-8").splitlines()
+    assert north_korea[0].startswith("id,url,version,")
+    assert len(north_korea) > 2
+    assert (tmp_path / "network.graphml").read_text(encoding="utf-8").startswith("<?xml")
+    dataset = (tmp_path / "detente-export.ndjson").read_text(encoding="utf-8").splitlines()
+    assert '"format":"detente-export"' in dataset[0]
 
 
 @LIVE
@@ -83,7 +102,15 @@ def test_the_cookbooks_commands_run(server, monkeypatch, tmp_path):
         out = io.StringIO()
         status = main(words, stdout=out, stderr=io.StringIO())
         assert status == 0, command
-        assert out.getvalue(), command
+        if "-o" in words:  # written to the file named, nothing on standard output
+            assert out.getvalue() == "", command
+            assert (tmp_path / words[words.index("-o") + 1]).stat().st_size > 0, command
+        else:
+            assert out.getvalue(), command
         if target:
             (tmp_path / target).write_text(out.getvalue(), encoding="utf-8")
     assert (tmp_path / "statements.csv").read_text(encoding="utf-8").startswith("id,url,")
+    exported = (tmp_path / "statements-kr.csv").read_text(encoding="utf-8")
+    assert exported.startswith("id,url,version,created_at,updated_at,text,kind,language,speaker_id")
+    assert (tmp_path / "contacts-kr.ndjson").read_text(encoding="utf-8").startswith('{"id":')
+    assert "<graphml" in (tmp_path / "network.graphml").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import detente_client
@@ -14,11 +15,14 @@ from detente_client import (
     OfficialBrief,
     Page,
     PartialDate,
+    Participant,
     Revision,
     Statement,
     UnexpectedResponse,
 )
+from detente_client.facets import parse_facets
 from detente_client.resources.base import encode, encode_query
+from detente_client.streams import csv_rows, lines, ndjson_objects
 
 STATEMENT: dict[str, Any] = {
     "id": 7,
@@ -218,3 +222,99 @@ def test_the_package_exports_what_scripts_use():
     for name in detente_client.__all__:
         assert hasattr(detente_client, name), name
     assert detente_client.__version__.count(".") == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Streamed bodies, facets, snippets
+
+
+def chunked(data: bytes, size: int) -> Iterator[bytes]:
+    return (data[i : i + size] for i in range(0, len(data), size))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_streamed_lines_survive_any_chunking(size):
+    text = 'id,notes\r\n1,"Séoul\r\nand 北京"\r\n2,plain\r\n3,"a ""quoted"" word"'
+    data = text.encode("utf-8")
+    assert "".join(lines(chunked(data, size))) == text  # multi-byte characters cut anywhere
+    rows = list(csv_rows(lines(chunked(data, size))))
+    assert rows == [
+        {"id": "1", "notes": "Séoul\r\nand 北京"},
+        {"id": "2", "notes": "plain"},
+        {"id": "3", "notes": 'a "quoted" word'},
+    ]
+
+
+def test_ndjson_objects_skip_blank_lines_and_refuse_anything_else():
+    data = b'{"id": 1}\n\n{"id": 2, "text": "a\\nb"}\n'
+    assert list(ndjson_objects(lines(chunked(data, 4)))) == [{"id": 1}, {"id": 2, "text": "a\nb"}]
+    with pytest.raises(UnexpectedResponse, match="Line 2"):
+        list(ndjson_objects(iter(['{"id": 1}\n', "[1, 2]\n"])))
+    with pytest.raises(UnexpectedResponse, match="not JSON"):
+        list(ndjson_objects(iter(["{oops\n"])))
+
+
+def test_facets_parse_and_refuse_a_wrong_shape():
+    facets = parse_facets(
+        {
+            "kind": {
+                "values": [{"value": "quote", "count": 2}, {"value": None, "count": 1}],
+                "truncated": True,
+            }
+        }
+    )
+    assert facets["kind"].counts() == {"quote": 2, None: 1}
+    assert facets["kind"].truncated is True
+    assert [item.value for item in facets["kind"]] == ["quote", None]
+    assert facets["kind"].to_dict()["values"][1] == {"value": None, "count": 1}
+    assert parse_facets(None) == {}
+    for wrong in (
+        [],
+        {"kind": []},
+        {"kind": {"values": [{"value": 1, "count": 2}]}},
+        {"kind": {"values": [{"value": "a", "count": True}]}},
+    ):
+        with pytest.raises(UnexpectedResponse):
+            parse_facets(wrong)
+
+
+def test_a_participants_post_is_read_but_never_written():
+    participant = Participant.from_dict(
+        {
+            "official": {"id": 4, "url": "u", "slug": "lee", "name": "Lee"},
+            "label": "",
+            "country": "KR",
+            "role": "",
+            "position": {
+                "title": "Director",
+                "organization": "MOFA",
+                "country": "KR",
+                "start": "2023",
+                "end": None,
+            },
+        }
+    )
+    assert participant.position is not None
+    assert participant.position.start == PartialDate.parse("2023")
+    assert participant.to_dict()["position"]["title"] == "Director"
+    assert "position" not in participant.as_input()
+    assert Participant.from_dict({"label": "Guests", "position": None}).position is None
+
+
+def test_a_snippet_is_kept_when_given_and_left_out_of_to_dict_otherwise():
+    data = {
+        "id": 1,
+        "url": "u",
+        "version": 1,
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "text": "t",
+        "kind": "quote",
+        "citations": [],
+        "reviewed_by": None,
+        "reviewed_at": None,
+    }
+    assert "snippet" not in Statement.from_dict(data).to_dict()
+    searched = Statement.from_dict({**data, "snippet": "<mark>t</mark>"})
+    assert searched.snippet == "<mark>t</mark>"
+    assert searched.to_dict()["snippet"] == "<mark>t</mark>"

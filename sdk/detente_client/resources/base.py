@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..dates import PartialDate
 from ..errors import UnexpectedResponse
+from ..facets import Facet
 from ..models import Record, Revision, parse_page
 from ..pagination import ListIterator, Page, iterate_pages
-from ..params import ReviewFilter
+from ..params import ExportFormat, ReviewFilter
+from ..streams import Export, csv_rows, ndjson_objects
 from ..transport import Transport, decode
 
-__all__ = ["RecordT", "Resource", "encode"]
+__all__ = ["EXPORT_MEDIA_TYPES", "RecordT", "Resource", "encode", "encode_query"]
+
+# What each export format is sent as (and asked for with Accept).
+EXPORT_MEDIA_TYPES: dict[str, str] = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
 
 RecordT = TypeVar("RecordT", bound=Record)
 # Which review states a read of a statement, contact or official's posts shows (None: the
@@ -112,7 +118,35 @@ class Resource(Generic[RecordT]):
     # -- for the typed methods of each resource --------------------------------------------
 
     def _list(self, filters: Mapping[str, Any]) -> ListIterator[RecordT]:
-        return ListIterator(self._pages(filters))
+        # The facets are those of the whole list: counted once, with the first page.
+        pages = iterate_pages(
+            lambda: self._page(filters), lambda url: self._follow(_without(url, "facet"))
+        )
+        return ListIterator(pages)
+
+    def _facets(self, names: str | Sequence[str], filters: Mapping[str, Any]) -> dict[str, Facet]:
+        chosen = [names] if isinstance(names, str) else list(names)
+        if not chosen:
+            raise ValueError("name at least one facet")
+        page = self._page({**filters, "facet": chosen, "limit": 1, "offset": None})
+        return dict(page.facets)
+
+    def _export(self, format: ExportFormat, filters: Mapping[str, Any]) -> Export[Any]:
+        if format not in EXPORT_MEDIA_TYPES:
+            raise ValueError(
+                f"format must be one of {', '.join(EXPORT_MEDIA_TYPES)}, not {format!r}"
+            )
+        params = {**encode_query(filters), "format": format}
+        response = self._transport.request(
+            "GET",
+            self.path + "/",
+            params=params,
+            headers={"Accept": EXPORT_MEDIA_TYPES[format]},
+            stream=True,
+        )
+        if format == "csv":
+            return Export(response, csv_rows)
+        return Export(response, lambda text: _models(self.model, ndjson_objects(text)))
 
     def _pages(self, filters: Mapping[str, Any]) -> Iterator[Page[RecordT]]:
         return iterate_pages(lambda: self._page(filters), self._follow)
@@ -140,6 +174,21 @@ class Resource(Generic[RecordT]):
 
     def _detail(self, target: int | RecordT) -> str:
         return f"{self.path}/{_id(target)}/"
+
+
+def _models(model: type[RecordT], items: Iterator[dict[str, Any]]) -> Iterator[RecordT]:
+    for item in items:
+        yield model.from_dict(item)
+
+
+def _without(url: str, name: str) -> str:
+    """``url`` without the query parameter ``name``."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in query if key != name]
+    if len(kept) == len(query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _id(target: int | Record) -> int:

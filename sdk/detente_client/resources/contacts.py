@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Unpack
+from collections.abc import Iterator, Sequence
+from typing import Literal, Unpack, overload
 
+from ..facets import Facet
 from ..models import Contact
 from ..pagination import ListIterator, Page
-from ..params import ContactChanges, ContactCreate, ContactFilters
+from ..params import (
+    ContactChanges,
+    ContactCreate,
+    ContactExportFilters,
+    ContactFacet,
+    ContactFilters,
+    ExportFormat,
+)
+from ..streams import Export
 from ..transport import Transport
 from .base import Resource
 
@@ -15,8 +24,8 @@ __all__ = ["Contacts"]
 
 
 class Contacts(Resource[Contact]):
-    """Contacts: ``list``, ``page``, ``get``, ``create``, ``update``, ``replace``, ``delete``,
-    ``history``, ``as_of`` and ``restore``.
+    """Contacts: ``list``, ``page``, ``facets``, ``export``, ``get``, ``create``, ``update``,
+    ``replace``, ``delete``, ``history``, ``as_of`` and ``restore``.
 
     >>> for record in api.contacts.list(official="xi-jinping", date_after="2024-07"): ...
     """
@@ -28,17 +37,41 @@ class Contacts(Resource[Contact]):
         """Every matching record, fetched a page at a time as the loop goes on.
 
         ``limit`` sets the page size (at most 200), not the number of records returned; stop
-        early with ``itertools.islice`` or ``break``.
+        early with ``itertools.islice`` or ``break``. With ``facet``, ``.facets`` holds the counts.
         """
         return self._list(filters)
 
     def page(self, **filters: Unpack[ContactFilters]) -> Page[Contact]:
-        """One page: ``count``, ``next``, ``previous`` and ``results`` (``limit``, ``offset``)."""
+        """One page: ``count``, ``next``, ``previous``, ``results`` (``limit``, ``offset``) and,
+        with ``facet``, ``facets``."""
         return self._page(filters)
 
     def pages(self, **filters: Unpack[ContactFilters]) -> Iterator[Page[Contact]]:
         """Every page of the list, each fetched when the loop reaches it."""
         return self._pages(filters)
+
+    def facets(
+        self, names: ContactFacet | Sequence[ContactFacet], /, **filters: Unpack[ContactFilters]
+    ) -> dict[str, Facet]:
+        """How many of the matching records have each value of these fields, by field name."""
+        return self._facets(names, filters)
+
+    @overload
+    def export(
+        self, format: Literal["csv"], **filters: Unpack[ContactExportFilters]
+    ) -> Export[dict[str, str]]: ...
+
+    @overload
+    def export(
+        self, format: Literal["ndjson"] = ..., **filters: Unpack[ContactExportFilters]
+    ) -> Export[Contact]: ...
+
+    def export(
+        self, format: ExportFormat = "ndjson", **filters: Unpack[ContactExportFilters]
+    ) -> Export[dict[str, str]] | Export[Contact]:
+        """Every matching record in one streamed download, read as the loop goes on: rows of flat
+        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file."""
+        return self._export(format, filters)
 
     def create(self, **fields: Unpack[ContactCreate]) -> Contact:
         """Create a contact (needs a token); related records as ids, topics as slugs."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Unpack
+from collections.abc import Iterator, Sequence
+from typing import Literal, Unpack, overload
 
+from ..facets import Facet
 from ..models import Source
 from ..pagination import ListIterator, Page
-from ..params import SourceChanges, SourceCreate, SourceFilters
+from ..params import (
+    ExportFormat,
+    SourceChanges,
+    SourceCreate,
+    SourceExportFilters,
+    SourceFacet,
+    SourceFilters,
+)
+from ..streams import Export
 from ..transport import Transport
 from .base import Resource
 
@@ -15,8 +24,8 @@ __all__ = ["Sources"]
 
 
 class Sources(Resource[Source]):
-    """Sources: ``list``, ``page``, ``get``, ``create``, ``update``, ``replace``, ``delete``,
-    ``history``, ``as_of`` and ``restore``.
+    """Sources: ``list``, ``page``, ``facets``, ``export``, ``get``, ``create``, ``update``,
+    ``replace``, ``delete``, ``history``, ``as_of`` and ``restore``.
 
     >>> for record in api.sources.list(kind="news", published_after="2024"): ...
     """
@@ -28,17 +37,41 @@ class Sources(Resource[Source]):
         """Every matching record, fetched a page at a time as the loop goes on.
 
         ``limit`` sets the page size (at most 200), not the number of records returned; stop
-        early with ``itertools.islice`` or ``break``.
+        early with ``itertools.islice`` or ``break``. With ``facet``, ``.facets`` holds the counts.
         """
         return self._list(filters)
 
     def page(self, **filters: Unpack[SourceFilters]) -> Page[Source]:
-        """One page: ``count``, ``next``, ``previous`` and ``results`` (``limit``, ``offset``)."""
+        """One page: ``count``, ``next``, ``previous``, ``results`` (``limit``, ``offset``) and,
+        with ``facet``, ``facets``."""
         return self._page(filters)
 
     def pages(self, **filters: Unpack[SourceFilters]) -> Iterator[Page[Source]]:
         """Every page of the list, each fetched when the loop reaches it."""
         return self._pages(filters)
+
+    def facets(
+        self, names: SourceFacet | Sequence[SourceFacet], /, **filters: Unpack[SourceFilters]
+    ) -> dict[str, Facet]:
+        """How many of the matching records have each value of these fields, by field name."""
+        return self._facets(names, filters)
+
+    @overload
+    def export(
+        self, format: Literal["csv"], **filters: Unpack[SourceExportFilters]
+    ) -> Export[dict[str, str]]: ...
+
+    @overload
+    def export(
+        self, format: Literal["ndjson"] = ..., **filters: Unpack[SourceExportFilters]
+    ) -> Export[Source]: ...
+
+    def export(
+        self, format: ExportFormat = "ndjson", **filters: Unpack[SourceExportFilters]
+    ) -> Export[dict[str, str]] | Export[Source]:
+        """Every matching record in one streamed download, read as the loop goes on: rows of flat
+        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file."""
+        return self._export(format, filters)
 
     def create(self, **fields: Unpack[SourceCreate]) -> Source:
         """Create a source (needs a token); related records as ids, topics as slugs."""

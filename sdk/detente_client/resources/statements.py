@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Unpack
+from collections.abc import Iterator, Sequence
+from typing import Literal, Unpack, overload
 
+from ..facets import Facet
 from ..models import Statement
 from ..pagination import ListIterator, Page
-from ..params import StatementChanges, StatementCreate, StatementFilters
+from ..params import (
+    ExportFormat,
+    StatementChanges,
+    StatementCreate,
+    StatementExportFilters,
+    StatementFacet,
+    StatementFilters,
+)
+from ..streams import Export
 from ..transport import Transport
 from .base import Resource
 
@@ -15,8 +24,8 @@ __all__ = ["Statements"]
 
 
 class Statements(Resource[Statement]):
-    """Statements: ``list``, ``page``, ``get``, ``create``, ``update``, ``replace``, ``delete``,
-    ``history``, ``as_of`` and ``restore``.
+    """Statements: ``list``, ``page``, ``facets``, ``export``, ``get``, ``create``, ``update``,
+    ``replace``, ``delete``, ``history``, ``as_of`` and ``restore``.
 
     >>> for record in api.statements.list(speaker="xi-jinping", said_after="2024"): ...
     """
@@ -28,17 +37,44 @@ class Statements(Resource[Statement]):
         """Every matching record, fetched a page at a time as the loop goes on.
 
         ``limit`` sets the page size (at most 200), not the number of records returned; stop
-        early with ``itertools.islice`` or ``break``.
+        early with ``itertools.islice`` or ``break``. With ``facet``, ``.facets`` holds the counts.
         """
         return self._list(filters)
 
     def page(self, **filters: Unpack[StatementFilters]) -> Page[Statement]:
-        """One page: ``count``, ``next``, ``previous`` and ``results`` (``limit``, ``offset``)."""
+        """One page: ``count``, ``next``, ``previous``, ``results`` (``limit``, ``offset``) and,
+        with ``facet``, ``facets``."""
         return self._page(filters)
 
     def pages(self, **filters: Unpack[StatementFilters]) -> Iterator[Page[Statement]]:
         """Every page of the list, each fetched when the loop reaches it."""
         return self._pages(filters)
+
+    def facets(
+        self,
+        names: StatementFacet | Sequence[StatementFacet],
+        /,
+        **filters: Unpack[StatementFilters],
+    ) -> dict[str, Facet]:
+        """How many of the matching records have each value of these fields, by field name."""
+        return self._facets(names, filters)
+
+    @overload
+    def export(
+        self, format: Literal["csv"], **filters: Unpack[StatementExportFilters]
+    ) -> Export[dict[str, str]]: ...
+
+    @overload
+    def export(
+        self, format: Literal["ndjson"] = ..., **filters: Unpack[StatementExportFilters]
+    ) -> Export[Statement]: ...
+
+    def export(
+        self, format: ExportFormat = "ndjson", **filters: Unpack[StatementExportFilters]
+    ) -> Export[dict[str, str]] | Export[Statement]:
+        """Every matching record in one streamed download, read as the loop goes on: rows of flat
+        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file."""
+        return self._export(format, filters)
 
     def create(self, **fields: Unpack[StatementCreate]) -> Statement:
         """Create a statement (needs a token); related records as ids, topics as slugs."""
