@@ -85,6 +85,25 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
         return auto_schema.resolve_serializer(self.target.brief, direction).ref
 
 
+SEARCHED_RESOURCES = ("Official", "Source", "Contact", "Statement")
+
+
+def search_snippets(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Lists searched with ``q`` add ``snippet`` to each record (the view does, after paging)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in SEARCHED_RESOURCES:
+        if name in schemas:
+            schemas[name].setdefault("properties", {})["snippet"] = {
+                "type": "string",
+                "readOnly": True,
+                "description": (
+                    "In a list searched with `q` only: the passage around the matches, "
+                    "HTML-escaped, each match in <mark>…</mark>."
+                ),
+            }
+    return result
+
+
 def strict_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Say what the server enforces: request bodies take no other properties, claims cite."""
     for name, component in result.get("components", {}).get("schemas", {}).items():
