@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from . import network, timeline, views
+from .export import DatasetExportView
 
 app_name = "v1"
 
@@ -37,5 +38,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
     path("timeline/", timeline.TimelineView.as_view(), name="timeline"),
     path("network/", network.NetworkView.as_view(), name="network"),
+    path("export/", DatasetExportView.as_view(), name="export"),
     *router.urls,
 ]
