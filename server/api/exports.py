@@ -51,7 +51,8 @@ EXPORT_FORMATS = frozenset(renderer.format for renderer in EXPORT_RENDERERS)
 
 
 def _brief_fields(field: BriefRelatedField) -> list[str]:
-    return [name for name in field.brief().fields if name != "url"]
+    names: list[str] = list(field.brief().fields)
+    return [name for name in names if name != "url"]
 
 
 def csv_columns(serializer: serializers.Serializer[Any]) -> list[tuple[str, str, str | None]]:

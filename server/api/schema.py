@@ -95,6 +95,7 @@ def search_snippets(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if name in schemas:
             schemas[name].setdefault("properties", {})["snippet"] = {
                 "type": "string",
+                "nullable": True,
                 "readOnly": True,
                 "description": (
                     "In a list searched with `q` only: the passage around the matches, "

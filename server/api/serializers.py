@@ -63,7 +63,8 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
         pk = getattr(obj, "pk", None)
         if pk in (None, ""):
             return None
-        templates = self.context.setdefault("_detail_url_templates", {})
+        context: Any = self.context
+        templates = context.setdefault("_detail_url_templates", {})
         key = (view_name, format)
         if key not in templates:
             example = type("Example", (), {"pk": self._PLACEHOLDER})()

@@ -66,8 +66,9 @@ def _without_format(request: Request) -> Request:
     """The request as links in an export should see it: without ``format`` (DRF carries it into
     every URL it builds)."""
     plain = copy.copy(request._request)
-    plain.GET = plain.GET.copy()
-    plain.GET.pop(api_settings.URL_FORMAT_OVERRIDE or "format", None)
+    query: Any = plain.GET.copy()
+    query.pop(api_settings.URL_FORMAT_OVERRIDE or "format", None)
+    plain.GET = query
     clone = copy.copy(request)
     clone._request = plain
     return clone

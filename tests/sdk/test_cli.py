@@ -383,9 +383,9 @@ def test_a_search_shows_what_matched(server, capsys):
         "--base-url",
         server,
     )
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert [row["id"] for row in rows] == ["7", "2"]
-    assert all("<mark>" in row["snippet"] for row in rows)
+    searched = list(csv.DictReader(io.StringIO(out)))
+    assert [row["id"] for row in searched] == ["7", "2"]
+    assert all("<mark>" in row["snippet"] for row in searched)
     status, out, _ = run(capsys, "statements", "list", "--format", "csv", "--base-url", server)
     assert "snippet" not in next(csv.reader(io.StringIO(out)))
     status, _, err = run(capsys, "statements", "list", "--q", '"open', "--base-url", server)

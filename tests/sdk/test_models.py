@@ -268,6 +268,7 @@ def test_facets_parse_and_refuse_a_wrong_shape():
     assert [item.value for item in facets["kind"]] == ["quote", None]
     assert facets["kind"].to_dict()["values"][1] == {"value": None, "count": 1}
     assert parse_facets(None) == {}
+    wrong: object
     for wrong in (
         [],
         {"kind": []},

@@ -130,7 +130,7 @@ def test_facets_beside_a_page_and_a_list(api):
 @LIVE
 def test_an_unknown_facet_is_a_validation_error(api):
     with pytest.raises(ValidationError) as caught:
-        api.officials.page(**{"facet": "shoe_size"})  # type: ignore[typeddict-item]
+        api.officials.page(**{"facet": "shoe_size"})
     assert "facet" in caught.value.errors
     with pytest.raises(ValueError, match="at least one facet"):
         api.statements.facets([])
@@ -212,13 +212,13 @@ def test_an_export_is_read_once_and_can_be_left_early(api):
 @LIVE
 def test_an_export_refuses_paging_and_bad_filters(api):
     with pytest.raises(ValidationError) as caught:
-        api.statements.export("csv", **{"limit": 3})  # type: ignore[typeddict-unknown-key]
+        api.statements.export("csv", **{"limit": 3})
     assert "limit" in caught.value.errors
     with pytest.raises(ValidationError) as caught:
         api.statements.export("ndjson", said_after="2024-13")
     assert "said_after" in caught.value.errors
     with pytest.raises(ValueError, match="format must be one of csv, ndjson"):
-        api.statements.export("xlsx")  # type: ignore[call-overload]
+        api.statements.export("xlsx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def test_each_participant_carries_the_post_held_on_the_day(api):
     assert lee is not None
     assert lee.title == "Director of the North Korea Department"
     assert lee.organization == "ROK Foreign Ministry"
-    record = api.officials.get(contact.participants[0].official.id)  # type: ignore[union-attr]
+    record = api.officials.get(contact.participants[0].official.id)
     assert lee.title in {post.title for post in record.positions}
     labelled = api.contacts.get(5)
     assert [p.position for p in labelled.participants] == [None, None]  # labels, no official
@@ -343,7 +343,7 @@ def test_the_timeline_filters_and_pages(api):
         e.record.id for e in itertools.islice(api.timeline.list(), 6)
     ]
     with pytest.raises(ValidationError) as caught:
-        api.timeline.page(**{"type": "speech"})  # type: ignore[typeddict-item]
+        api.timeline.page(**{"type": "speech"})
     assert "type" in caught.value.errors
 
 

@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,17 @@ def examples() -> list[Example]:
 def run_examples(commands: list[str], environment: dict[str, str]) -> list[str]:
     """Run the commands in one shell, in order, and return what each printed."""
     script = "set -u\n" + "".join(f"echo {MARKER}\n{command}\necho\n" for command in commands)
-    completed = subprocess.run(
-        ["bash", "-c", script],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    # Downloads (curl -o) land in a scratch folder, not in the checkout.
+    with tempfile.TemporaryDirectory() as workdir:
+        completed = subprocess.run(
+            ["bash", "-c", script],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            cwd=workdir,
+        )
     outputs = completed.stdout.split(MARKER + "\n")[1:]
     assert len(outputs) == len(commands)
     return outputs

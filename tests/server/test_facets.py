@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _everything(api, resource: str, params: dict) -> list[dict]:
-    items, url, query = [], f"{API}/{resource}/", {**params, "limit": 200}
+    items: list[dict] = []
+    url: str | None = f"{API}/{resource}/"
+    query: dict | None = {**params, "limit": 200}
     while url:
         page = api.get(url, query).json()
         items += page["results"]

@@ -75,7 +75,9 @@ def test_search_is_current_in_the_writing_transaction():
     statement = factories.statement(text="The railway will be finished.", speaker=speaker)
     assert texts(found(curator, "statements", "Ganbold")) == ["The railway will be finished."]
 
-    response = curator.patch(detail("officials", speaker.pk), {"name": "Odval Tsend"}, format="json")
+    response = curator.patch(
+        detail("officials", speaker.pk), {"name": "Odval Tsend"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert found(curator, "statements", "Ganbold") == []
     assert texts(found(curator, "statements", "Tsend")) == ["The railway will be finished."]

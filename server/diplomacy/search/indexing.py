@@ -87,8 +87,9 @@ def _store(model: type[Record], documents: Iterable[tuple[int, str]]) -> int:
                 "pk", "search_document"
             )
         )
+        build: Any = model
         stale: list[Any] = [
-            model(pk=pk, search_document=text) for pk, text in batch if stored.get(pk) != text
+            build(pk=pk, search_document=text) for pk, text in batch if stored.get(pk) != text
         ]
         model._default_manager.bulk_update(stale, ["search_document"])
         return len(stale)
