@@ -68,6 +68,9 @@ def drive(base: str, paths: list[str], seconds: float, connections: int, threads
     figures = json.loads(finished.stdout.strip().splitlines()[-1])
     elapsed = figures["duration_us"] / 1e6
     failures = figures["errors"] + figures["timeouts"] + figures["bad_status"]
+    if figures["requests"] == 0:
+        # Nothing finished within the round: its latency is at least the round.
+        return Sample(rate=0.0, p50_ms=elapsed * 1000, p99_ms=elapsed * 1000, failures=failures)
     return Sample(
         rate=figures["requests"] / elapsed if elapsed else 0.0,
         p50_ms=figures["p50_us"] / 1000,

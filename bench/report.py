@@ -55,6 +55,8 @@ class Measurement:
     def cell(self) -> str:
         if not self.measured:
             return self.note or "n/a"
+        if self.rate == 0:
+            return f"no request finished within {self.p50 / 1000:,.0f} s"
         unit = "rows/s" if self.scenario in STREAMED else "/s"
         text = f"{self.rate:,.0f}{unit} · {self.p50:,.1f} / {self.p99:,.1f} ms"
         return text + (f" · {self.failures} failed" if self.failures else "")
@@ -141,7 +143,8 @@ def targets(measurements: list[Measurement]) -> list[str]:
 
     def get(key: Key) -> Measurement | None:
         measurement = found.get(key)
-        return measurement if measurement and measurement.measured else None
+        finished = measurement and measurement.measured and measurement.rate > 0
+        return measurement if finished else None
 
     def throughput(scenario: str, other: str, bound: float) -> None:
         for database, size, workers in combos:
@@ -149,6 +152,10 @@ def targets(measurements: list[Measurement]) -> list[str]:
             base = get((database, size, workers, scenario, other))
             where = f"{TITLES[scenario]}, {database} {size_label(size)}, {workers} worker(s)"
             if (database, size, workers, scenario, other) not in found:
+                continue
+            stalled = found.get((database, size, workers, scenario, "api"))
+            if api is None and base is not None and stalled and stalled.measured:
+                lines.append(f"- MISS {where}: api {stalled.cell()} (target ≥{bound}x {other})")
                 continue
             if api is None or base is None:
                 lines.append(f"- n/a {where}: api vs {other} ≥{bound}x (not measured)")
@@ -245,7 +252,9 @@ def render(
         "",
         f"Command: `{command}`",
         "",
-        f"Machine: {machine()}; load driver and servers on loopback.",
+        f"Machine: {machine()}; load driver and servers on loopback; load average "
+        f"{getattr(options, 'load_at_start', 0.0):.1f} at the start, {os.getloadavg()[0]:.1f} "
+        "at the end.",
         "Versions: " + ", ".join(f"{name} {version}" for name, version in found_versions.items()),
         "",
         f"Each cell: median over {options.rounds} rounds of {options.seconds:g} s (rounds "

@@ -25,7 +25,7 @@ from typing import Any
 from . import data, load, report, scenarios
 from .report import Measurement
 from .scenarios import PAGE, Context, Scenario
-from .servers import Server, fetch, start_datasette, start_gunicorn
+from .servers import ROOT, Server, fetch, start_datasette, start_gunicorn
 
 VARIANTS = ("api", "handwritten", "datasette")
 
@@ -168,6 +168,8 @@ def main() -> int:
     wanted = set(csv_list(str, options.scenarios))
     chosen = [scenario for scenario in scenarios.SCENARIOS if scenario.name in wanted]
     load.ensure_wrk()
+    # Other work on the machine lowers every figure; the report says how busy it was.
+    options.load_at_start = os.getloadavg()[0]
     measurements: list[Measurement] = []
     versions = report.versions(with_datasette="datasette" in options.variants)
     for database in csv_list(str, options.databases):
@@ -182,7 +184,10 @@ def main() -> int:
                     else data.sqlite_dataset(size, options.seed)
                 )
                 measurements += bench_dataset(dataset, options, chosen)
-    command = "python -m bench.run " + shlex.join(sys.argv[1:])
+    python = (
+        os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) else "python"
+    )
+    command = f"{python} -m bench.run {shlex.join(sys.argv[1:])}"
     text = report.render(measurements, command, versions, options)
     print(text)
     if options.results:
