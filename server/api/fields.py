@@ -9,9 +9,21 @@ from rest_framework import serializers
 
 from server.diplomacy.dates import PartialDate
 
+# The partial dates the server accepts, no more: real days only (30 April, 29 February of leap
+# years), so that a value the schema allows is never refused.
+_YEAR = "[0-9]{4}"
+_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)"
+_DAY_OF_YEAR = (
+    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|02-(0[1-9]|1[0-9]|2[0-8]))"
+)
+PARTIAL_DATE_PATTERN = (
+    f"^(?!0000)({_YEAR}(-(0[1-9]|1[0-2]))?|{_YEAR}-{_DAY_OF_YEAR}|{_LEAP_YEAR}-02-29)$"
+)
 PARTIAL_DATE_SCHEMA = {
     "type": "string",
-    "pattern": r"^(?!0000)[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$",
+    "pattern": PARTIAL_DATE_PATTERN,
     "example": "2024-07",
     "description": 'A date as precise as known: "2025", "2024-07" or "2024-07-26".',
 }

@@ -6,16 +6,16 @@ Repeating a parameter means OR (``?country=KR&country=CN``); a value that is not
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from server.api.fields import PARTIAL_DATE_SCHEMA
+from server.diplomacy import selectors
 from server.diplomacy.dates import PartialDate
 
 
@@ -77,7 +77,12 @@ class AnyOfFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, choices=[], **kwargs)
 
 
-@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KR"})
+COUNTRY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KR"}
+SLUG_SCHEMA = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**12 - 1}
+
+
+@extend_schema_field(COUNTRY_SCHEMA)
 class CountryFilter(AnyOfFilter):
     field_class = CountryListField
 
@@ -89,12 +94,12 @@ class LanguageFilter(AnyOfFilter):
     field_class = LanguageListField
 
 
-@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "example": "xi-jinping"})
+@extend_schema_field({**SLUG_SCHEMA, "example": "xi-jinping"})
 class SlugFilter(AnyOfFilter):
     field_class = SlugListField
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 10**12 - 1})
+@extend_schema_field(ID_SCHEMA)
 class IdFilter(AnyOfFilter):
     field_class = IdListField
 
@@ -159,13 +164,8 @@ class OverlapFilter(django_filters.Filter):
     def filter(self, qs: QuerySet[Any], value: PartialDate | None) -> QuerySet[Any]:
         if value is None:
             return qs
-        day: dt.date = value.earliest if self.side == "after" else value.latest
-        column = (
-            f"{self.field_name}_latest__gte"
-            if self.side == "after"
-            else (f"{self.field_name}_earliest__lte")
-        )
-        return qs.filter(Q(**{column: day}))
+        bound = {self.side: value}
+        return selectors.dated_between(qs, self.field_name, **bound)
 
 
 @extend_schema_field(PARTIAL_DATE_SCHEMA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from rest_framework import serializers
@@ -90,5 +91,10 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
+    @cached_property
+    def _brief_serializer(self) -> serializers.Serializer[Any]:
+        # One for every row: building a serializer (its fields) per value costs more than the row.
+        return self.brief(context=self.context)
+
     def to_representation(self, value: Any) -> Any:
-        return self.brief(value, context=self.context).data
+        return self._brief_serializer.to_representation(value)

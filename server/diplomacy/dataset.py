@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
@@ -48,7 +48,7 @@ from .models import (
     Statement,
     Topic,
 )
-from .revisions import CITATION_FIELDS, SPECS, PartSpec, json_value, snapshot
+from .revisions import SPECS, snapshot
 
 FORMAT = "detente-export"
 FORMAT_VERSION = 1
@@ -173,7 +173,9 @@ def _document(item: models.Model) -> dict[str, Any]:
     if isinstance(item, Topic):
         return {"type": "topic", "id": item.pk, "slug": item.slug, "name": item.name}
     assert isinstance(item, Record)
-    record_document = record_snapshot(item, reviewer=_username)
+    record_document = snapshot(item, prefetched=True, reviewer=_username)
+    if hasattr(item, "exported_contact_id"):
+        record_document["contact"] = item.exported_contact_id
     return {
         "type": type_name(type(item)),
         "id": item.pk,
@@ -183,50 +185,8 @@ def _document(item: models.Model) -> dict[str, Any]:
     }
 
 
-def record_snapshot(record: Record, *, reviewer: Any = None) -> dict[str, Any]:
-    """``revisions.snapshot`` read from prefetched parts (no query per record); ``reviewer``
-    writes ``reviewed_by`` from the user (default: its id, as the snapshot has it)."""
-    spec = SPECS[type(record)]
-    document: dict[str, Any] = {"version": record.version}
-    document.update({name: _value(record, name, reviewer) for name in spec.fields})
-    if "contact" in spec.fields and hasattr(record, "exported_contact_id"):
-        document["contact"] = record.exported_contact_id
-    for part_spec in spec.parts:
-        parts = getattr(record, part_spec.name).all()
-        document[part_spec.name] = [_part(part, part_spec, reviewer) for part in parts]
-    if spec.topics:
-        document["topics"] = sorted(topic.slug for topic in record.topics.all())  # type: ignore[attr-defined]
-    if spec.cited:
-        document["citations"] = [_citation(c) for c in record.citations.all()]  # type: ignore[attr-defined]
-    return document
-
-
 def _username(user: Any) -> str | None:
     return None if user is None else str(user.get_username())
-
-
-def _value(instance: models.Model, name: str, reviewer: Any) -> Any:
-    try:
-        field = instance._meta.get_field(name)
-    except FieldDoesNotExist:  # a partial date: a property over three columns
-        return json_value(instance, name)
-    if name == "reviewed_by" and reviewer is not None:
-        return reviewer(instance.reviewed_by)  # type: ignore[attr-defined]
-    if isinstance(field, models.ForeignKey):
-        # The id, without fetching the related record (``json_value`` would, once per row).
-        return getattr(instance, field.attname)
-    return json_value(instance, name)
-
-
-def _part(part: models.Model, spec: PartSpec, reviewer: Any) -> dict[str, Any]:
-    document = {name: _value(part, name, reviewer) for name in spec.fields}
-    if spec.cited:
-        document["citations"] = [_citation(c) for c in part.citations.all()]  # type: ignore[attr-defined]
-    return document
-
-
-def _citation(citation: Citation) -> dict[str, Any]:
-    return {name: _value(citation, name, None) for name in CITATION_FIELDS}
 
 
 # -- import ------------------------------------------------------------------------------------

@@ -93,8 +93,4 @@ def _filter_contacts(contacts: QuerySet[Contact], filters: NetworkFilters) -> Qu
         contacts = contacts.filter(kind__in=filters.kinds)
     if filters.statuses:
         contacts = contacts.filter(status__in=filters.statuses)
-    if filters.after is not None:
-        contacts = contacts.filter(date_latest__gte=filters.after.earliest)
-    if filters.before is not None:
-        contacts = contacts.filter(date_earliest__lte=filters.before.latest)
-    return contacts
+    return selectors.dated_between(contacts, "date", filters.after, filters.before)

@@ -9,7 +9,7 @@ read back (``as_of``), compared with the one before (the history's changes) and 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,14 +133,25 @@ def spec_for(model: type[Record]) -> ResourceSpec:
 
 
 def json_value(instance: models.Model, name: str) -> Any:
-    """A field's value as JSON: partial dates as text, related records as ids."""
-    value = getattr(instance, name)
-    if isinstance(value, PartialDate | dt.datetime):
-        return value.isoformat()
+    """A field's value as JSON: partial dates as text, related records as ids (read from the
+    row, without fetching the related record)."""
     field_object = _concrete_field(instance, name)
     if field_object is not None and field_object.is_relation:
         return getattr(instance, field_object.attname)
+    value = getattr(instance, name)
+    if isinstance(value, PartialDate | dt.datetime):
+        return value.isoformat()
     return value
+
+
+# How a snapshot writes ``reviewed_by``: given the user (or None); by default, its id.
+Reviewer = Callable[[Any], Any]
+
+
+def _field_value(instance: models.Model, name: str, reviewer: Reviewer | None) -> Any:
+    if name == "reviewed_by" and reviewer is not None:
+        return reviewer(getattr(instance, name))
+    return json_value(instance, name)
 
 
 def _concrete_field(instance: models.Model, name: str) -> models.Field[Any, Any] | None:
@@ -151,8 +162,10 @@ def _concrete_field(instance: models.Model, name: str) -> models.Field[Any, Any]
     return found if isinstance(found, models.Field) else None
 
 
-def part_snapshot(part: models.Model, spec: PartSpec) -> dict[str, Any]:
-    document = {name: json_value(part, name) for name in spec.fields}
+def part_snapshot(
+    part: models.Model, spec: PartSpec, reviewer: Reviewer | None = None
+) -> dict[str, Any]:
+    document = {name: _field_value(part, name, reviewer) for name in spec.fields}
     if spec.cited:
         document["citations"] = [_citation(c) for c in part.citations.all()]  # type: ignore[attr-defined]
     return document
@@ -162,19 +175,27 @@ def _citation(citation: Citation) -> dict[str, Any]:
     return {name: json_value(citation, name) for name in CITATION_FIELDS}
 
 
-def snapshot(record: Record) -> dict[str, Any]:
-    """The record and its nested parts as one JSON document (read from the database)."""
+def snapshot(
+    record: Record, *, prefetched: bool = False, reviewer: Reviewer | None = None
+) -> dict[str, Any]:
+    """The record and its nested parts as one JSON document, read from the database; or, with
+    ``prefetched``, from the parts, topics and citations prefetched in id order (no query per
+    record, for bulk reads)."""
     spec = SPECS[type(record)]
+
+    def related(name: str) -> Any:
+        manager = getattr(record, name)
+        return manager.all() if prefetched else manager.order_by("id")
+
     document: dict[str, Any] = {"version": record.version}
-    document.update({name: json_value(record, name) for name in spec.fields})
+    document.update({name: _field_value(record, name, reviewer) for name in spec.fields})
     for part_spec in spec.parts:
-        parts = getattr(record, part_spec.name).order_by("id")
-        document[part_spec.name] = [part_snapshot(part, part_spec) for part in parts]
+        parts = related(part_spec.name)
+        document[part_spec.name] = [part_snapshot(part, part_spec, reviewer) for part in parts]
     if spec.topics:
-        document["topics"] = sorted(record.topics.values_list("slug", flat=True))  # type: ignore[attr-defined]
+        document["topics"] = sorted(topic.slug for topic in related("topics"))
     if spec.cited:
-        citations = record.citations.order_by("id")  # type: ignore[attr-defined]
-        document["citations"] = [_citation(citation) for citation in citations]
+        document["citations"] = [_citation(citation) for citation in related("citations")]
     return document
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from .dates import PartialDate
 from .models import (
     Citation,
     Contact,
@@ -49,6 +50,33 @@ def _positions(review_states: Collection[str] | None = None) -> Prefetch:
     if review_states is not None:
         positions = positions.filter(review_state__in=review_states)
     return Prefetch("positions", queryset=positions)
+
+
+def dated_between(
+    queryset: QuerySet[Any],
+    prefix: str,
+    after: PartialDate | None = None,
+    before: PartialDate | None = None,
+) -> QuerySet[Any]:
+    """Records whose partial date ``prefix`` may fall within the bounds (overlap): dated "2024-07"
+    is on or after 2024-07-15, since its latest possible day is. Undated records never match."""
+    if after is not None:
+        queryset = queryset.filter(**{f"{prefix}_latest__gte": after.earliest})
+    if before is not None:
+        queryset = queryset.filter(**{f"{prefix}_earliest__lte": before.latest})
+    return queryset
+
+
+def citing(source_ids: Collection[int | str], owner: str) -> Exists:
+    """Whether the record (a ``contact`` or ``statement``) cites one of these sources."""
+    return Exists(Citation.objects.filter(**{owner: OuterRef("pk")}, source_id__in=source_ids))
+
+
+def taking_part(official_slugs: Collection[str]) -> Exists:
+    """Whether one of these officials takes part in the contact."""
+    return Exists(
+        Participant.objects.filter(contact=OuterRef("pk"), official__slug__in=official_slugs)
+    )
 
 
 def held_on(earliest: date, latest: date) -> Q:

@@ -16,7 +16,7 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 
 from . import selectors
 from .dates import PartialDate
-from .models import Citation, Contact, Participant, Statement
+from .models import Contact, Participant, Statement
 
 
 class EntryType(StrEnum):
@@ -128,13 +128,7 @@ def _rows(queryset: QuerySet[Any], kind: EntryType, date: str) -> QuerySet[Any]:
 
 def _filter_contacts(contacts: QuerySet[Contact], filters: TimelineFilters) -> QuerySet[Contact]:
     if filters.officials:
-        contacts = contacts.filter(
-            Exists(
-                Participant.objects.filter(
-                    contact=OuterRef("pk"), official__slug__in=filters.officials
-                )
-            )
-        )
+        contacts = contacts.filter(selectors.taking_part(filters.officials))
     if filters.countries:
         participant_from = Participant.objects.filter(
             contact=OuterRef("pk"), country__in=filters.countries
@@ -146,8 +140,8 @@ def _filter_contacts(contacts: QuerySet[Contact], filters: TimelineFilters) -> Q
         )
         contacts = contacts.filter(Exists(on_topic))
     if filters.sources:
-        contacts = contacts.filter(_cites(filters.sources, "contact"))
-    return _overlapping(contacts, "date", filters)
+        contacts = contacts.filter(selectors.citing(filters.sources, "contact"))
+    return selectors.dated_between(contacts, "date", filters.after, filters.before)
 
 
 def _filter_statements(
@@ -164,19 +158,6 @@ def _filter_statements(
         statements = statements.filter(Exists(on_topic))
     if filters.sources:
         statements = statements.filter(
-            _cites(filters.sources, "statement") | Q(origin_id__in=filters.sources)
+            selectors.citing(filters.sources, "statement") | Q(origin_id__in=filters.sources)
         )
-    return _overlapping(statements, "said", filters)
-
-
-def _cites(sources: Collection[int], owner: str) -> Exists:
-    return Exists(Citation.objects.filter(**{owner: OuterRef("pk")}, source_id__in=sources))
-
-
-def _overlapping(queryset: QuerySet[Any], date: str, filters: TimelineFilters) -> QuerySet[Any]:
-    """Records whose date may fall within the bounds (see ``api.filters.OverlapFilter``)."""
-    if filters.after is not None:
-        queryset = queryset.filter(**{f"{date}_latest__gte": filters.after.earliest})
-    if filters.before is not None:
-        queryset = queryset.filter(**{f"{date}_earliest__lte": filters.before.latest})
-    return queryset
+    return selectors.dated_between(statements, "said", filters.after, filters.before)

