@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run test test-slow lint format schema fuzz bench bench-quick screenshots install install-dev clean
+.PHONY: run test lint format schema fuzz bench bench-quick screenshots install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,6 @@ run: install
 
 test: install-dev
 	$(BIN)/pytest
-
-# The checks that take minutes: 100,000-row exports streamed in constant memory.
-test-slow: install-dev
-	$(BIN)/pytest -m slow
 
 lint: install-dev
 	$(BIN)/ruff check .

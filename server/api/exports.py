@@ -37,7 +37,8 @@ class CSVRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
     ) -> Any:
-        # Lists stream (see ``streaming_export``); anything else here is an error document.
+        # Never reached by a list, which streams (``streaming_export``), nor by an error, which
+        # the view answers in JSON; JSON rather than a 500 should anything else get here.
         return orjson.dumps(data)
 
 

@@ -160,9 +160,9 @@ class RecordViewSet(viewsets.ModelViewSet):
         export_format = request.accepted_renderer.format
         if export_format in EXPORT_FORMATS:
             return self._export(request, queryset, export_format)
-        facets = self.requested_facets and facet_counts(
-            queryset, self.requested_facets, self.facet_fields
-        )
+        facets = None
+        if self.requested_facets:
+            facets = facet_counts(queryset, self.requested_facets, self.facet_fields)
         page = self.paginate_queryset(queryset)
         assert page is not None, "every list is paginated"
         data = self.get_serializer(page, many=True).data
@@ -171,7 +171,7 @@ class RecordViewSet(viewsets.ModelViewSet):
             for item in data:
                 item["snippet"] = found.get(item["id"], "")
         response = self.get_paginated_response(data)
-        if facets:
+        if facets is not None:
             response.data["facets"] = facets
         return response
 
