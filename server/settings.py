@@ -109,6 +109,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Throttling counts requests in the default cache. Without REDIS_URL that is Django's per-process
+# memory, so each gunicorn worker on each server counts on its own; with it, every worker of every
+# server counts in one place. Redis is cut short when slow (a request waits at most a second) and
+# passed over while it is away (server/cache.py): an outage lifts the limits, it does not fail
+# requests.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "server.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "detente",
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+            },
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
