@@ -52,16 +52,16 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def api_cursor(values: list[Any]) -> str | None:
-    """The API's opaque cursor for a boundary row, if the API offers ``encode_cursor``."""
+def api_cursor(values: list[Any], ordering: str) -> str | None:
+    """The API's opaque cursor for a boundary row under ``ordering``."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
     try:
         import django
 
         django.setup()
-        from server.api.cursors import encode_cursor  # type: ignore[import-not-found]
+        from server.api.cursors import encode_cursor
 
-        cursor = encode_cursor(values)
+        cursor = encode_cursor(values, ordering)
     except Exception as error:  # absent, or not working yet: the scenario is reported n/a
         print(f"  no API cursor: {type(error).__name__}: {error}", flush=True)
         return None
@@ -83,7 +83,7 @@ def discover(servers: dict[str, Server], dataset: data.Dataset) -> Context:
     return Context(
         database=dataset.sqlite_file.stem if dataset.sqlite_file else "detente",
         position=position,
-        api_cursor=api_cursor(boundary["values"]),
+        api_cursor=api_cursor(boundary["values"], "-said"),
         handwritten_after=urllib.parse.quote(f"{earliest or ''},{latest or ''},{identifier}"),
         datasette_next=urllib.parse.quote(f"{earliest},{identifier}") if earliest else None,
         ids=[item["id"] for item in page["results"]],

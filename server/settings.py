@@ -159,7 +159,7 @@ REST_FRAMEWORK = {
     # Bodies are JSON; any other content type is a 415.
     "DEFAULT_PARSER_CLASSES": ["server.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "server.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # Token first, so that a request without credentials is answered 401 with its challenge.

@@ -79,9 +79,15 @@ class _Paging(TypedDict, total=False):
     offset: int
 
 
-class ListParameters(_Search, _Paging, total=False):
+class _ResourcePaging(_Paging, total=False):
+    cursor: str
+
+
+class ListParameters(_Search, _ResourcePaging, total=False):
     """What every list takes: ``limit`` is the page size (at most 200), ``offset`` the start,
-    ``ordering`` field names separated by commas (``-`` descends).
+    ``ordering`` field names separated by commas (``-`` descends). ``cursor=""`` pages by keyset
+    instead of offset, as fast deep in the list as at its start (not with ``offset``, nor with
+    ``q`` unless ``ordering`` is given); iterating follows the cursor from page to page.
 
     ``q`` is a full-text search: words (all must match), ``"a phrase"``, a ``prefix*``,
     ``this OR that``, ``-word`` to exclude; a malformed query is a 400
@@ -111,7 +117,7 @@ class OfficialExportFilters(_Search, total=False):
     review: ReviewFilter | Sequence[ReviewFilter]
 
 
-class OfficialFilters(OfficialExportFilters, _Paging, total=False):
+class OfficialFilters(OfficialExportFilters, _ResourcePaging, total=False):
     """Filters of ``officials.list``: those of the export, the page and ``facet``."""
 
     facet: OfficialFacet | Sequence[OfficialFacet]
@@ -127,7 +133,7 @@ class SourceExportFilters(_Search, total=False):
     published_before: DateBound
 
 
-class SourceFilters(SourceExportFilters, _Paging, total=False):
+class SourceFilters(SourceExportFilters, _ResourcePaging, total=False):
     """Filters of ``sources.list``: those of the export, the page and ``facet``."""
 
     facet: SourceFacet | Sequence[SourceFacet]
@@ -153,7 +159,7 @@ class ContactExportFilters(_Search, total=False):
     review: ReviewFilter | Sequence[ReviewFilter]
 
 
-class ContactFilters(ContactExportFilters, _Paging, total=False):
+class ContactFilters(ContactExportFilters, _ResourcePaging, total=False):
     """Filters of ``contacts.list``: those of the export, the page and ``facet``."""
 
     facet: ContactFacet | Sequence[ContactFacet]
@@ -179,7 +185,7 @@ class StatementExportFilters(_Search, total=False):
     review: ReviewFilter | Sequence[ReviewFilter]
 
 
-class StatementFilters(StatementExportFilters, _Paging, total=False):
+class StatementFilters(StatementExportFilters, _ResourcePaging, total=False):
     """Filters of ``statements.list``: those of the export, the page and ``facet``."""
 
     facet: StatementFacet | Sequence[StatementFacet]

@@ -31,6 +31,7 @@ COMMON_PARAMETERS = frozenset(
         api_settings.ORDERING_PARAM,
         api_settings.SEARCH_PARAM,
         "facet",
+        "cursor",
     }
 )
 
@@ -143,6 +144,8 @@ class StrictOrderingFilter(OrderingFilter):
                 columns.append((column.lstrip("-"), descending != column.startswith("-")))
         if not any(name in {"id", "pk"} for name, _ in columns):
             columns.append(("id", False))
+        # Keyset pagination (``cursors``) walks the same columns in the same order.
+        view.ordering_columns = columns  # type: ignore[attr-defined]
         return [
             F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
             for name, descending in columns
@@ -151,6 +154,8 @@ class StrictOrderingFilter(OrderingFilter):
     def filter_queryset(
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> QuerySet[Any]:
+        view.ordering_columns = None  # type: ignore[attr-defined]
+        view.ordering_key = ",".join(request.query_params.getlist(self.ordering_param))  # type: ignore[attr-defined]
         return queryset.order_by(*self.get_ordering(request, queryset, view))
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:

@@ -176,7 +176,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         return response
 
     def _export(self, request: Request, queryset: QuerySet[Any], export_format: str) -> Any:
-        paging = sorted({"limit", "offset", "facet"} & set(request.query_params))
+        paging = sorted({"limit", "offset", "cursor", "facet"} & set(request.query_params))
         if paging:
             raise ValidationError(
                 {name: ["Exports hold the whole filtered list: leave this out."] for name in paging}

@@ -497,7 +497,7 @@ def test_every_list_parameter_is_a_typed_filter(path):
 def test_exports_take_the_lists_filters_without_paging(path):
     listed = typing.get_type_hints(FILTERS[path])
     exported = typing.get_type_hints(EXPORT_FILTERS[path])
-    assert set(listed) - set(exported) == {"limit", "offset", "facet"}
+    assert set(listed) - set(exported) == {"limit", "offset", "cursor", "facet"}
     assert all(exported[key] == listed[key] for key in exported)
     assert not EXPORT_FILTERS[path].__required_keys__
     (parameter,) = [

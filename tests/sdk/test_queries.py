@@ -430,3 +430,18 @@ def test_the_dataset_downloads_to_a_file_whole(api, tmp_path):
     streamed = api.dataset()
     assert next(streamed) == header
     assert sum(1 for _ in streamed) == len(records)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyset pages
+
+
+@LIVE
+def test_a_cursor_walk_lists_what_offset_pages_list(api):
+    by_offset = [statement.id for statement in api.statements.list(ordering="-said", limit=200)]
+    walk = api.statements.list(ordering="-said", limit=4, cursor="")
+    assert walk.count == len(by_offset)
+    assert [statement.id for statement in walk] == by_offset
+    with pytest.raises(ValidationError) as refused:
+        api.statements.list(q="China", cursor="")
+    assert "cursor" in str(refused.value)

@@ -1,0 +1,95 @@
+"""Keyset pagination: a cursor names the last row of a page by its ordering values, and the next
+page is the rows after it in that order. Its cost does not grow with depth (no offset to skip).
+
+A cursor is opaque to clients: base64url of ``{"o": ordering, "p": [values]}``, where ``ordering``
+is the list's ``ordering`` parameter as given ("" for the default) and the values are the row's
+ordering columns (a partial date's earliest and latest days, then the id). A cursor is refused
+(400) under another ordering, or when it is not one the server could have given.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Sequence
+from functools import reduce
+from operator import and_, or_
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, Q
+from rest_framework.exceptions import ValidationError
+
+CURSOR_PARAM = "cursor"
+MAX_CURSOR_LENGTH = 1000
+# (column, descending): the order a list's rows are in, the id last.
+Ordering = Sequence[tuple[str, bool]]
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def encode_cursor(position: Sequence[Any], ordering: str = "") -> str:
+    """The cursor of the row whose ordering values are ``position``, under ``ordering``."""
+    document = {"o": ordering, "p": [_json(value) for value in position]}
+    raw = json.dumps(document, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_of(record: Model, columns: Ordering, ordering: str) -> str:
+    return encode_cursor([getattr(record, name) for name, _descending in columns], ordering)
+
+
+def _refused(reason: str) -> ValidationError:
+    return ValidationError({CURSOR_PARAM: [reason]})
+
+
+def decode_cursor(token: str, model: type[Model], columns: Ordering, ordering: str) -> list[Any]:
+    """The position a cursor names, its values typed as the columns are; a 400 otherwise."""
+    if len(token) > MAX_CURSOR_LENGTH:
+        raise _refused("This is not a cursor this list gave (too long).")
+    try:
+        document = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError):
+        raise _refused("This is not a cursor this list gave: follow the `next` link.") from None
+    if not isinstance(document, dict) or not isinstance(document.get("p"), list):
+        raise _refused("This is not a cursor this list gave: follow the `next` link.")
+    if document.get("o") != ordering:
+        raise _refused(
+            "This cursor belongs to another ordering: keep the `ordering` of the page it came from."
+        )
+    values = document["p"]
+    if len(values) != len(columns):
+        raise _refused("This is not a cursor this list gave: follow the `next` link.")
+    try:
+        return [
+            None if value is None else _field(model, name).to_python(value)
+            for (name, _descending), value in zip(columns, values, strict=True)
+        ]
+    except (DjangoValidationError, TypeError, ValueError):
+        raise _refused("This is not a cursor this list gave: follow the `next` link.") from None
+
+
+def _field(model: type[Model], name: str) -> Any:
+    return model._meta.get_field(name)
+
+
+def rows_after(columns: Ordering, position: Sequence[Any]) -> Q:
+    """The rows after ``position`` in the order ``columns`` give, empty values last."""
+    alternatives = []
+    for index, (name, descending) in enumerate(columns):
+        value = position[index]
+        if value is None:
+            continue  # nothing comes after an empty value in its own column (they are last)
+        beyond = Q(**{f"{name}__lt" if descending else f"{name}__gt": value})
+        beyond |= Q(**{f"{name}__isnull": True})
+        same_before = [_equal(columns[j][0], position[j]) for j in range(index)]
+        alternatives.append(reduce(and_, [*same_before, beyond]))
+    return reduce(or_, alternatives) if alternatives else Q(pk__in=[])
+
+
+def _equal(name: str, value: Any) -> Q:
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
