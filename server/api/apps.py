@@ -5,3 +5,11 @@ class ApiConfig(AppConfig):
     name = "server.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from simple_history.signals import post_create_historical_record
+
+        from .counts import data_changed
+
+        # Every write leaves a history row: cached list counts are stale from then on.
+        post_create_historical_record.connect(data_changed, dispatch_uid="api-counts")

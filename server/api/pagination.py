@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import replace_query_param
 
+from .counts import cached_count
 from .cursors import CURSOR_PARAM, MAX_CURSOR_LENGTH, cursor_of, decode_cursor, rows_after
 from .facets import FACETS_SCHEMA
 
@@ -94,6 +95,11 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
     def get_previous_link(self) -> str | None:
         # A cursor walk goes forward only; start again with an empty cursor.
         return None if self.cursor_mode else super().get_previous_link()
+
+    def get_count(self, queryset: Any) -> int:
+        if isinstance(queryset, QuerySet):
+            return cached_count(queryset)
+        return len(queryset)
 
     def get_limit(self, request: Request) -> int:
         limit = _non_negative_int(request, self.limit_query_param, minimum=1)

@@ -77,7 +77,9 @@ def test_a_deep_cursor_page_has_no_offset_and_the_queries_of_the_first(api, stat
         _sql, page = page_queries({"country": "ZY", "limit": 3, "cursor": deep_cursor})
         deep_cursor = page["next"].split("cursor=")[1].split("&")[0]
     deep_sql, _ = page_queries({"country": "ZY", "limit": 3, "cursor": deep_cursor})
-    assert len(deep_sql) == len(first_sql)
+    # The count is the first page's, from the cache; the rest is the same work, without OFFSET.
+    rows = [sql for sql in first_sql if "COUNT(" not in sql.upper()]
+    assert len(deep_sql) == len(rows)
     assert not any("OFFSET" in sql.upper() for sql in deep_sql)
 
 

@@ -1,0 +1,50 @@
+"""List counts kept in the cache, so that a page does not count the whole filtered set again on
+every request: a COUNT grows with the table, the rest of a page does not.
+
+A count is cached under its query (SQL and parameters) and the data's *generation*, a number
+bumped by every write (each write leaves a history row, whoever makes it: the API, the admin, an
+import), so a count is never served after a write that could change it. Bulk loads that write
+no history through Django (``synthesize``) are seen within ``COUNT_TIMEOUT`` at the latest. With
+``REDIS_URL`` every worker and app server shares the counts and the generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+
+GENERATION_KEY = "counts:generation"
+COUNT_TIMEOUT = 60
+
+
+def _generation() -> int:
+    return int(cache.get_or_set(GENERATION_KEY, 0, timeout=None) or 0)
+
+
+def data_changed(**kwargs: Any) -> None:
+    """A write happened: counts cached before it are no longer served. Bumped now, and again
+    when the write commits, so that no count read in between outlives it."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted)
+        cache.set(GENERATION_KEY, 1, timeout=None)
+
+
+def cached_count(queryset: QuerySet[Any]) -> int:
+    sql, params = queryset.query.sql_with_params()
+    digest = hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
+    key = f"counts:{_generation()}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, timeout=COUNT_TIMEOUT)
+    return int(count)
