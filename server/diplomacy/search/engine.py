@@ -4,6 +4,7 @@ highlighted passage (snippet) of each record shown."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -40,15 +41,21 @@ def matching(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
         tsquery = f"to_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)"
         vector = f'"{table}"."search_vector"'
         found = RawSQL(f"{vector} @@ {tsquery}", [query.tsquery()], output_field=BooleanField())
+        # Normalised by document length (1 + log), as FTS5's bm25 is, so both engines rank alike.
         rank = RawSQL(
-            f"-ts_rank({vector}, {tsquery})", [query.tsquery()], output_field=FloatField()
+            f"-ts_rank({vector}, {tsquery}, 1)", [query.tsquery()], output_field=FloatField()
         )
         return queryset.filter(found).annotate(search_rank=rank)
     raise NotImplementedError(f"Full-text search on {vendor} is not supported.")
 
 
+# Matches side by side (a phrase) are one mark, as FTS5 gives them and PostgreSQL does not.
+_ADJACENT_MARKS = re.compile(f"{_CLOSE}(\\s+){_OPEN}")
+
+
 def _highlighted(raw: str) -> str:
-    return html.escape(raw).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    joined = _ADJACENT_MARKS.sub(r"\1", raw)
+    return html.escape(joined).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 def snippets(
