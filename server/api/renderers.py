@@ -26,4 +26,5 @@ class FastJSONRenderer(JSONRenderer):
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
             # Indentation asked in Accept (`application/json; indent=2`): DRF's own writer.
             return super().render(data, accepted_media_type, renderer_context)
-        return orjson.dumps(data, default=_default)
+        # Errors of list items are keyed by their index (``{"aliases": {0: [...]}}``).
+        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)

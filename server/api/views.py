@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -147,6 +148,16 @@ class RecordViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             renderers += [renderer() for renderer in EXPORT_RENDERERS]
         return renderers
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            if self.kwargs.get("format"):  # a path with a suffix no format has: no such page
+                raise
+            # DRF's answer to an unknown ?format= is a 404: a malformed parameter, here.
+            formats = ", ".join(sorted({renderer.format for renderer in self.get_renderers()}))
+            raise ValidationError({"format": [f"Choose one of: {formats}."]}) from None
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are problem+json whatever format the list was asked in.

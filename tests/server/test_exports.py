@@ -99,8 +99,14 @@ def test_exports_are_not_paginated_nor_faceted(api, param):
     assert list(response.json()["errors"]) == list(param)
 
 
-def test_a_detail_has_no_csv(api):
-    assert api.get(f"{API}/sources/1/", {"format": "csv"}).status_code == 404
+@pytest.mark.parametrize(("path", "value"), [("sources/1/", "csv"), ("sources/", "xml")])
+def test_an_unknown_format_is_a_400_naming_the_formats(api, path, value):
+    response = api.get(f"{API}/{path}", {"format": value})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    [message] = response.json()["errors"]["format"]
+    assert "json" in message
+    assert ("csv" in message) == (path == "sources/")
 
 
 def _bulk_statements(count: int) -> None:

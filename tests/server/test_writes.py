@@ -34,6 +34,7 @@ from tests.server.writing import (
     curator_client,
     detail,
     error_at,
+    official_body,
     statement_body,
     writable,
 )
@@ -797,3 +798,10 @@ def test_a_partial_date_must_be_text(curator, value):
     assert response.status_code == 400
     assert "said" in response.json()["errors"]
     assert counts() == before
+
+
+def test_an_error_in_a_list_item_names_its_index(curator):
+    body = {**official_body("t-blank-alias"), "aliases": ["Ban", ""]}
+    response = curator.post(f"{API}/officials/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["aliases"] == {"1": ["This field may not be blank."]}
