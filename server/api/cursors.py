@@ -13,7 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import reduce
 from operator import and_, or_
 from typing import Any
@@ -39,8 +39,9 @@ def encode_cursor(position: Sequence[Any], ordering: str = "") -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def cursor_of(record: Model, columns: Ordering, ordering: str) -> str:
-    return encode_cursor([getattr(record, name) for name, _descending in columns], ordering)
+def cursor_of(row: Mapping[str, Any], columns: Ordering, ordering: str) -> str:
+    """The cursor of a row (read with ``.values()``, its ordering columns among them)."""
+    return encode_cursor([row[name] for name, _descending in columns], ordering)
 
 
 def _refused(reason: str) -> ValidationError:

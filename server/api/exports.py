@@ -126,22 +126,19 @@ def _ndjson_lines(
 
 def streaming_export(
     export_format: str,
-    queryset: QuerySet[Any],
-    serializer_class: type[serializers.Serializer[Any]],
-    context: dict[str, Any],
+    rows: QuerySet[Any],
+    serialize: Callable[[list[Any]], list[dict[str, Any]]],
+    header: serializers.BaseSerializer[Any],
     filename: str,
 ) -> StreamingHttpResponse:
-    """The whole queryset as a CSV or NDJSON download, written as it is read."""
-
-    def serialize(chunk: list[Any]) -> list[dict[str, Any]]:
-        return serializer_class(chunk, many=True, context=context).data  # type: ignore[return-value]
-
+    """The whole queryset as a CSV or NDJSON download, written as it is read: ``rows`` read a
+    chunk at a time, each chunk shaped by ``serialize``; ``header`` gives the CSV columns."""
     body: Iterable[Any]
     if export_format == CSVRenderer.format:
-        body = _csv_lines(queryset, serialize, serializer_class(context=context))
+        body = _csv_lines(rows, serialize, header)
         media_type = f"{CSVRenderer.media_type}; charset=utf-8"
     else:
-        body = _ndjson_lines(queryset, serialize)
+        body = _ndjson_lines(rows, serialize)
         media_type = NDJSONRenderer.media_type
     response = StreamingHttpResponse(body, content_type=media_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{export_format}"'

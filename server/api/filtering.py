@@ -44,8 +44,8 @@ class StrictFilterBackend(DjangoFilterBackend):
     ) -> QuerySet[Any]:
         known = set(COMMON_PARAMETERS)
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            known |= set(filterset_class.base_filters)
+        filters = set(filterset_class.base_filters) if filterset_class is not None else set()
+        known |= filters
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             raise ValidationError(
@@ -54,6 +54,10 @@ class StrictFilterBackend(DjangoFilterBackend):
                     for name in unknown
                 }
             )
+        if not filters & set(request.query_params):
+            # Without a value every filter leaves the list as it is; building the filter set and
+            # its form would cost more than the page's query.
+            return queryset
         return super().filter_queryset(request, queryset, view)
 
 

@@ -49,8 +49,14 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
     # Set by ``paginate_queryset`` in cursor mode: the next page's cursor, if there is one.
     next_cursor: str | None = None
     cursor_mode = False
+    counted: QuerySet[Any] | None = None
+    count_question: Any = None
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        # A list read as rows (``rows.page_rows``) is counted as the records it reads: a count
+        # over ``.values()`` with a search's rank selected is not one.
+        self.counted = getattr(view, "counted_queryset", None)
+        self.count_question = getattr(view, "count_question", None)
         self.cursor_mode = CURSOR_PARAM in request.query_params
         if not self.cursor_mode:
             return super().paginate_queryset(queryset, request, view)
@@ -98,7 +104,8 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_count(self, queryset: Any) -> int:
         if isinstance(queryset, QuerySet):
-            return cached_count(queryset)
+            counted = self.counted if self.counted is not None else queryset
+            return cached_count(counted, self.count_question)
         return len(queryset)
 
     def get_limit(self, request: Request) -> int:

@@ -68,11 +68,16 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
         templates = context.setdefault("_detail_url_templates", {})
         key = (view_name, format)
         if key not in templates:
-            example = type("Example", (), {"pk": self._PLACEHOLDER})()
-            url = super().get_url(example, view_name, request, format)
-            templates[key] = url.split(str(self._PLACEHOLDER), 1) if url else None
-        parts = templates[key]
-        return None if parts is None else f"{parts[0]}{pk}{parts[1]}"
+            templates[key] = self.url_parts(request, format)
+        start, end = templates[key]
+        return f"{start}{pk}{end}"
+
+    def url_parts(self, request: Any, format: Any = None) -> tuple[str, str]:
+        """What comes before and after the id in this request's URLs of the resource."""
+        example = type("Example", (), {"pk": self._PLACEHOLDER})()
+        url = str(super().get_url(example, self.view_name, request, format))
+        start, end = url.split(str(self._PLACEHOLDER), 1)
+        return start, end
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):

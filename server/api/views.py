@@ -35,6 +35,7 @@ from server.diplomacy.revisions import revision_entries
 from .conditional import etag_for, expected_versions, not_modified
 from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
 from .facets import facet_counts
+from .rows import RowBuilder, page_rows
 
 AS_OF = OpenApiParameter(
     "as_of",
@@ -53,6 +54,7 @@ REVIEW = OpenApiParameter(
 DETAIL_PARAMETERS = frozenset({"format", "as_of"})
 HISTORY_PARAMETERS = frozenset({"format", "limit", "offset"})
 REVIEW_VALUES = frozenset(value for value, _label in REVIEW_CHOICES)
+NOT_FILTERING = frozenset({"limit", "offset", "cursor", "ordering", "format", "facet"})
 
 
 class RevisionSerializer(serializers.Serializer):
@@ -96,6 +98,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     # Set by the filter backends on a list: the parsed ``q`` and the facets asked for.
     search_query: search.Query | None = None
     requested_facets: list[str] = []
+    # What a list counts (its records, when its page is read as rows), and its cache key.
+    counted_queryset: QuerySet[Any] | None = None
+    count_question: tuple[Any, ...] | None = None
     # Ids are positive whole numbers the databases can hold; anything else is simply not found.
     lookup_value_regex = "[0-9]{1,12}"
 
@@ -174,11 +179,15 @@ class RecordViewSet(viewsets.ModelViewSet):
         facets = None
         if self.requested_facets:
             facets = facet_counts(queryset, self.requested_facets, self.facet_fields)
-        page = self.paginate_queryset(queryset)
+        builder = self._row_builder(queryset)
+        cursor_columns = [name for name, _ in getattr(self, "ordering_columns", None) or ()]
+        self.counted_queryset = queryset
+        self.count_question = self._count_question(request)
+        page = self.paginate_queryset(page_rows(queryset, builder.plan, cursor_columns))
         assert page is not None, "every list is paginated"
-        data = self.get_serializer(page, many=True).data
+        data = builder.represent(page)
         if self.search_query is not None:
-            found = search.snippets(self.model, [record.pk for record in page], self.search_query)
+            found = search.snippets(self.model, [row["id"] for row in page], self.search_query)
             for item in data:
                 item["snippet"] = found.get(item["id"], "")
         response = self.get_paginated_response(data)
@@ -186,16 +195,33 @@ class RecordViewSet(viewsets.ModelViewSet):
             response.data["facets"] = facets
         return response
 
+    def _count_question(self, request: Request) -> tuple[Any, ...]:
+        """What decides which records a list holds: its path, its filters and the review states
+        shown (not the page asked for, its order or its format)."""
+        filters = sorted(
+            (name, tuple(values))
+            for name, values in request.query_params.lists()
+            if name not in NOT_FILTERING
+        )
+        states = self.review_states()
+        return (request.path, tuple(filters), None if states is None else tuple(sorted(states)))
+
+    def _row_builder(self, queryset: QuerySet[Any], **context: Any) -> RowBuilder:
+        lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+        context = {**self.get_serializer_context(), **context}
+        return RowBuilder(self.get_serializer_class(), context, lookups)
+
     def _export(self, request: Request, queryset: QuerySet[Any], export_format: str) -> Any:
         paging = sorted({"limit", "offset", "cursor", "facet"} & set(request.query_params))
         if paging:
             raise ValidationError(
                 {name: ["Exports hold the whole filtered list: leave this out."] for name in paging}
             )
-        serializer_class: Any = self.get_serializer_class()
+        builder = self._row_builder(queryset, request=_without_format(request))
         filename = str(self.model._meta.verbose_name_plural).replace(" ", "-")
-        context = {**self.get_serializer_context(), "request": _without_format(request)}
-        return streaming_export(export_format, queryset, serializer_class, context, filename)
+        header = self.get_serializer_class()(context=builder.context)
+        rows = page_rows(queryset, builder.plan)
+        return streaming_export(export_format, rows, builder.represent, header, filename)
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Filters, search and ordering shape lists; a detail is found by its id alone.

@@ -26,6 +26,15 @@ class Precision(StrEnum):
         return [(member.value, member.value) for member in cls]
 
 
+def partial_date_text(earliest: dt.date, precision: str) -> str:
+    """A partial date's text from its stored columns: "2025", "2024-07", "2024-07-26"."""
+    if precision == Precision.YEAR:
+        return f"{earliest.year:04d}"
+    if precision == Precision.MONTH:
+        return f"{earliest.year:04d}-{earliest.month:02d}"
+    return earliest.isoformat()
+
+
 _PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?$")
 
 
@@ -87,11 +96,7 @@ class PartialDate:
         return cls(earliest, latest, Precision(precision))
 
     def isoformat(self) -> str:
-        if self.precision is Precision.YEAR:
-            return f"{self.earliest.year:04d}"
-        if self.precision is Precision.MONTH:
-            return f"{self.earliest.year:04d}-{self.earliest.month:02d}"
-        return self.earliest.isoformat()
+        return partial_date_text(self.earliest, self.precision)
 
     __str__ = isoformat
 

@@ -170,13 +170,17 @@ def source_list() -> QuerySet[Source]:
     return Source.objects.all()
 
 
+def public_posts() -> QuerySet[Position]:
+    """The posts anyone may read, in the order ``post_at`` expects."""
+    return Position.objects.filter(review_state__in=PUBLIC).order_by("start_earliest", "id")
+
+
 def contact_list() -> QuerySet[Contact]:
     # Each participant shows the post its official held then: the official's public posts.
-    public_posts = Position.objects.filter(review_state__in=PUBLIC).order_by("start_earliest", "id")
     participants = (
         Participant.objects.select_related("official")
         .prefetch_related(
-            Prefetch("official__positions", queryset=public_posts, to_attr="public_posts")
+            Prefetch("official__positions", queryset=public_posts(), to_attr="public_posts")
         )
         .order_by("id")
     )

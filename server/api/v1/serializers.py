@@ -6,6 +6,8 @@ participants, citations) are written with their record and replace the old list 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -150,6 +152,10 @@ class ParticipantSerializer(StrictFieldsMixin, serializers.ModelSerializer[Parti
         )
     )
 
+    # What ``position`` needs when lists are built from rows (``server.api.rows``).
+    row_columns = {"position": ("official_id",)}
+    parent_row_columns = ("date_earliest", "date_latest", "end_date_latest")
+
     class Meta:
         model = Participant
         fields = ("official", "label", "country", "role", "position")
@@ -161,11 +167,36 @@ class ParticipantSerializer(StrictFieldsMixin, serializers.ModelSerializer[Parti
             return None
         posts = getattr(official, "public_posts", None)
         if posts is None:
-            posts = list(official.positions.filter(review_state__in=selectors.PUBLIC))
+            posts = list(selectors.public_posts().filter(official=official))
         contact = participant.contact
-        last = contact.end_date_latest or contact.date_latest
-        post = selectors.post_at(posts, contact.date_earliest, last)
-        return None if post is None else PostHeldSerializer(post).data
+        return _post_held(
+            posts, contact.date_earliest, contact.end_date_latest or contact.date_latest
+        )
+
+    def position_from_rows(
+        self, rows: list[dict[str, Any]], contacts: list[dict[str, Any]]
+    ) -> list[dict[str, Any] | None]:
+        officials = {row["official_id"] for row in rows} - {None}
+        posts: dict[int, list[Position]] = defaultdict(list)
+        for post in selectors.public_posts().filter(official_id__in=officials):
+            posts[post.official_id].append(post)
+        return [
+            None
+            if row["official_id"] is None
+            else _post_held(
+                posts[row["official_id"]],
+                contact["date_earliest"],
+                contact["end_date_latest"] or contact["date_latest"],
+            )
+            for row, contact in zip(rows, contacts, strict=True)
+        ]
+
+
+def _post_held(
+    posts: list[Position], earliest: date | None, latest: date | None
+) -> dict[str, Any] | None:
+    post = selectors.post_at(posts, earliest, latest)
+    return None if post is None else PostHeldSerializer(post).data
 
 
 class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):

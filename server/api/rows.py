@@ -1,0 +1,359 @@
+"""Lists built from ``.values()`` rows: a serializer's representation without model instances.
+
+A page of a list is the same JSON a ``ModelSerializer`` gives for its records, but read as plain
+rows: one query for the page with its related records joined, then one per nested list (topics,
+citations, participants, posts held) for the whole page. Reading attributes field by field
+through DRF, and building a model instance per row and a queryset per prefetched row, cost more
+than the queries themselves; here a row costs a few dictionary lookups.
+
+The plan of what to read is taken from the serializer (its fields) and the list's queryset (its
+prefetches: their filters and order), so that the selectors still own what a list reads and the
+serializer what it shows. Tests hold the two representations equal, record for record.
+
+Fields that cannot be read from a row are computed by the serializer for a batch of rows: a
+``SerializerMethodField`` named ``position`` is filled by the serializer's
+``position_from_rows(rows, parents)``, which gets the item rows (with the columns named in its
+``row_columns["position"]``) and their parents' rows (with ``parent_row_columns``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.db.models import Model, Prefetch, QuerySet
+from django.db.models.fields.related import ForeignKey, ManyToManyField
+from django.db.models.fields.reverse_related import ManyToOneRel
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
+
+from server.diplomacy.dates import partial_date_text
+
+from .fields import PartialDateField
+from .serializers import BriefRelatedField, DetailURLField
+
+Row = dict[str, Any]
+# Values a field's ``to_representation`` would give back unchanged (strings, whole numbers).
+_AS_IS = (
+    serializers.CharField,
+    serializers.IntegerField,
+    serializers.ChoiceField,
+    serializers.BooleanField,
+)
+
+
+@dataclass
+class _Column:
+    """A field read from one column (a plain value, or a related record's through a join)."""
+
+    name: str
+    column: str
+    convert: Callable[[Any], Any] | None
+
+
+@dataclass
+class _PartialDate:
+    name: str
+    earliest: str
+    precision: str
+
+
+@dataclass
+class _Url:
+    name: str
+    column: str
+    field: DetailURLField
+
+
+@dataclass
+class _Brief:
+    """A related record in its brief shape, from the columns joined under ``prefix``."""
+
+    name: str
+    id_column: str
+    plan: Plan
+
+
+@dataclass
+class _Many:
+    """A list read in one more query for the page: topic slugs, or nested records."""
+
+    name: str
+    relation: str  # the lookup from the item's model back to the parent (e.g. ``statements``)
+    lookups_key: str  # where the list's prefetch is found among the parent queryset's
+    slug: str | None = None  # a list of values of this column (``SlugRelatedField``)
+    plan: Plan | None = None  # a list of records shaped by this plan
+
+
+@dataclass
+class _Method:
+    name: str
+    compute: Callable[[list[Row], list[Row]], list[Any]]
+
+
+@dataclass
+class Plan:
+    """How one serializer's records are built from rows, and which columns those rows need."""
+
+    model: type[Model]
+    prefix: str = ""
+    row_fields: list[Any] = field(default_factory=list)
+    lists: list[_Many] = field(default_factory=list)
+    methods: list[_Method] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+    def need(self, *columns: str) -> None:
+        for column in columns:
+            if self.prefix + column not in self.columns:
+                self.columns.append(self.prefix + column)
+
+
+def plan_for(serializer_class: type[serializers.BaseSerializer[Any]]) -> Plan:
+    """The plan of a serializer's list representation (built once per serializer class)."""
+    return _cached_plan(serializer_class)
+
+
+@cache
+def _cached_plan(serializer_class: Any) -> Plan:
+    serializer = serializer_class()
+    assert isinstance(serializer, serializers.Serializer), "a list shows records"
+    return _plan(serializer, prefix="")
+
+
+def _plan(serializer: serializers.Serializer[Any], prefix: str) -> Plan:
+    model: type[Model] = serializer.Meta.model  # type: ignore[attr-defined]
+    plan = Plan(model=model, prefix=prefix)
+    plan.need(_pk(model))
+    for name, serializer_field in serializer.fields.items():
+        if serializer_field.write_only:
+            continue
+        plan.order.append(name)
+        _plan_field(plan, serializer, name, serializer_field)
+    return plan
+
+
+def _plan_field(
+    plan: Plan, serializer: serializers.Serializer[Any], name: str, field_: serializers.Field
+) -> None:
+    model = plan.model
+    source = str(field_.source)
+    if isinstance(field_, DetailURLField):
+        plan.need("id")
+        plan.row_fields.append(_Url(name, plan.prefix + "id", field_))
+    elif isinstance(field_, PartialDateField):
+        plan.need(f"{source}_earliest", f"{source}_precision")
+        plan.row_fields.append(
+            _PartialDate(
+                name, plan.prefix + f"{source}_earliest", plan.prefix + f"{source}_precision"
+            )
+        )
+    elif isinstance(field_, BriefRelatedField):
+        related = _related_prefix(plan, source)
+        brief = _plan(field_.brief(), prefix=related)
+        plan.columns += brief.columns
+        plan.row_fields.append(_Brief(name, related + "id", brief))
+    elif isinstance(field_, serializers.SlugRelatedField):
+        column = _related_prefix(plan, source) + field_.slug_field
+        plan.columns.append(column)
+        plan.row_fields.append(_Column(name, column, None))
+    elif isinstance(field_, serializers.ManyRelatedField):
+        child = field_.child_relation
+        if not isinstance(child, serializers.SlugRelatedField):
+            raise NotImplementedError(f"{model.__name__}.{name}: only slug lists are supported.")
+        relation = model._meta.get_field(source)
+        assert isinstance(relation, ManyToManyField)
+        reverse = relation.related_query_name()
+        plan.lists.append(_Many(name, reverse, source, slug=child.slug_field))
+    elif isinstance(field_, serializers.ListSerializer):
+        relation = model._meta.get_field(source)
+        assert isinstance(relation, ManyToOneRel)
+        child_serializer: Any = field_.child
+        child_plan = _plan(child_serializer, prefix="")
+        child_plan.need(relation.field.attname)
+        plan.need(*getattr(child_serializer, "parent_row_columns", ()))
+        plan.lists.append(_Many(name, relation.field.attname, source, plan=child_plan))
+    elif isinstance(field_, serializers.SerializerMethodField):
+        compute = getattr(serializer, f"{name}_from_rows", None)
+        if compute is None:
+            raise NotImplementedError(f"{type(serializer).__name__} has no {name}_from_rows.")
+        plan.need(*getattr(serializer, "row_columns", {}).get(name, ()))
+        plan.methods.append(_Method(name, compute))
+    elif isinstance(field_, serializers.RelatedField | serializers.Serializer):
+        raise NotImplementedError(f"{model.__name__}.{name}: {type(field_).__name__}")
+    else:
+        plan.need(source)
+        convert = None if isinstance(field_, _AS_IS) else field_.to_representation
+        if _is_iso_datetime(field_):
+            convert = _iso_datetime
+        plan.row_fields.append(_Column(name, plan.prefix + source, convert))
+
+
+def _is_iso_datetime(field_: serializers.Field) -> bool:
+    if not isinstance(field_, serializers.DateTimeField):
+        return False
+    output = getattr(field_, "format", api_settings.DATETIME_FORMAT)
+    return output is not None and str(output).lower() == ISO_8601
+
+
+def _iso_datetime(value: datetime) -> str:
+    # DRF's DateTimeField output for the aware datetimes the database gives, without its checks
+    # per value (of which only the time zone applies).
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _pk(model: type[Model]) -> str:
+    return model._meta.pk.attname if model._meta.pk else "id"
+
+
+def _related_prefix(plan: Plan, source: str) -> str:
+    relation = plan.model._meta.get_field(source)
+    assert isinstance(relation, ForeignKey), f"{plan.model.__name__}.{source} is not a key"
+    return f"{plan.prefix}{source}__"
+
+
+def columns_for(plan: Plan, extra: Iterable[str] = ()) -> list[str]:
+    """The ``.values()`` columns a page of this plan's rows needs (with ``extra``, say the
+    ordering columns a cursor is made of)."""
+    return list(dict.fromkeys([*plan.columns, *extra]))
+
+
+class RowBuilder:
+    """Builds the representations of rows for one request (URLs need its host and format)."""
+
+    def __init__(
+        self,
+        serializer_class: type[serializers.BaseSerializer[Any]],
+        context: dict[str, Any],
+        lookups: Sequence[Any],
+    ) -> None:
+        self.plan = plan_for(serializer_class)
+        self.context = context
+        self.lookups = lookups
+        self._templates: dict[str, tuple[str, str]] = {}
+
+    def represent(self, rows: list[Row]) -> list[Row]:
+        return self._represent(self.plan, rows, self.lookups)
+
+    def _represent(self, plan: Plan, rows: list[Row], lookups: Sequence[Any]) -> list[Row]:
+        fills = [self._fill(plan, part) for part in plan.row_fields]
+        items: list[Row] = []
+        for row in rows:
+            item = dict.fromkeys(plan.order)
+            for fill in fills:
+                fill(row, item)
+            items.append(item)
+        if not rows:
+            return items
+        pk = plan.prefix + _pk(plan.model)
+        by_id = {row[pk]: row for row in rows}
+        for many in plan.lists:
+            grouped = self._read_list(plan, many, by_id, lookups)
+            for row, item in zip(rows, items, strict=True):
+                item[many.name] = grouped.get(row[pk], [])
+        return items
+
+    def _fill(self, plan: Plan, part: Any) -> Callable[[Row, Row], None]:
+        name = part.name
+        if isinstance(part, _Column):
+            column, convert = part.column, part.convert
+            if convert is None:
+
+                def fill_column(row: Row, item: Row) -> None:
+                    item[name] = row[column]
+
+                return fill_column
+
+            def fill_converted(row: Row, item: Row) -> None:
+                value = row[column]
+                item[name] = None if value is None else convert(value)
+
+            return fill_converted
+        if isinstance(part, _PartialDate):
+            earliest, precision = part.earliest, part.precision
+
+            def fill_date(row: Row, item: Row) -> None:
+                day = row[earliest]
+                item[name] = None if day is None else partial_date_text(day, row[precision])
+
+            return fill_date
+        if isinstance(part, _Url):
+            start, end = self._template(part.field)
+            column = part.column
+
+            def fill_url(row: Row, item: Row) -> None:
+                item[name] = f"{start}{row[column]}{end}"
+
+            return fill_url
+        assert isinstance(part, _Brief)
+        id_column, brief = part.id_column, part.plan
+        brief_fills = [self._fill(brief, inner) for inner in brief.row_fields]
+        brief_order = brief.order
+
+        def fill_brief(row: Row, item: Row) -> None:
+            if row[id_column] is None:
+                item[name] = None
+                return
+            shown = dict.fromkeys(brief_order)
+            for inner in brief_fills:
+                inner(row, shown)
+            item[name] = shown
+
+        return fill_brief
+
+    def _template(self, url_field: DetailURLField) -> tuple[str, str]:
+        key = str(url_field.view_name)
+        if key not in self._templates:
+            request = self.context["request"]
+            self._templates[key] = url_field.url_parts(request, self.context.get("format"))
+        return self._templates[key]
+
+    def _read_list(
+        self, plan: Plan, many: _Many, parents: dict[Any, Row], lookups: Sequence[Any]
+    ) -> dict[Any, list[Any]]:
+        queryset, inner_lookups = _prefetched(plan.model, many.lookups_key, lookups)
+        queryset = queryset.filter(**{f"{many.relation}__in": list(parents)})
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        if many.slug is not None:
+            for parent, value in queryset.values_list(many.relation, many.slug):
+                grouped[parent].append(value)
+            return grouped
+        assert many.plan is not None
+        child_rows = list(queryset.values(*many.plan.columns))
+        items = self._represent(many.plan, child_rows, inner_lookups)
+        if many.plan.methods:
+            aligned = [parents[row[many.relation]] for row in child_rows]
+            for method in many.plan.methods:
+                for item, value in zip(items, method.compute(child_rows, aligned), strict=True):
+                    item[method.name] = value
+        for row, item in zip(child_rows, items, strict=True):
+            grouped[row[many.relation]].append(item)
+        return grouped
+
+
+def _prefetched(
+    model: type[Model], name: str, lookups: Sequence[Any]
+) -> tuple[QuerySet[Any], list[Any]]:
+    """The queryset a list's prefetch reads ``name`` with (its filters and order), and the
+    prefetches nested in it; the related model's default queryset when there is none."""
+    for lookup in lookups:
+        found = isinstance(lookup, Prefetch) and lookup.prefetch_to == name
+        if found and lookup.queryset is not None:
+            inner = list(lookup.queryset._prefetch_related_lookups)
+            return lookup.queryset.prefetch_related(None).select_related(None), inner
+    related: Any = model._meta.get_field(name).related_model
+    return related._default_manager.all(), []
+
+
+def page_rows(queryset: QuerySet[Any], plan: Plan, extra: Iterable[str] = ()) -> QuerySet[Any]:
+    """The list's queryset read as rows with the columns the plan (and ``extra``) need, and the
+    values it computes (a search's rank), which its order may use."""
+    computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
+    columns = columns_for(plan, [*extra, *computed])
+    return queryset.prefetch_related(None).select_related(None).values(*columns)
