@@ -116,7 +116,8 @@ class Plan:
 
 def plan_for(serializer_class: type[serializers.BaseSerializer[Any]]) -> Plan:
     """The plan of a serializer's list representation (built once per serializer class)."""
-    return _cached_plan(serializer_class)
+    cached: Any = serializer_class
+    return _cached_plan(cached)
 
 
 @cache

@@ -75,7 +75,7 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
     def url_parts(self, request: Any, format: Any = None) -> tuple[str, str]:
         """What comes before and after the id in this request's URLs of the resource."""
         example = type("Example", (), {"pk": self._PLACEHOLDER})()
-        url = str(super().get_url(example, self.view_name, request, format))
+        url = str(super().get_url(example, str(self.view_name), request, format))
         start, end = url.split(str(self._PLACEHOLDER), 1)
         return start, end
 
