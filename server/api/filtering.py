@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
 from django.db.models import F, OrderBy, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -113,6 +115,13 @@ class StrictOrderingFilter(OrderingFilter):
     A view may map a public name to several columns (``ordering_aliases``), so that a partial date
     sorts by its earliest day, then coarser before finer. Empty values come last either way, on
     every database. The primary key always breaks ties, so pages never overlap or skip rows.
+
+    The columns of one alias are empty together (a partial date's three columns are, by a
+    database check), so only the first needs its empty values placed. On SQLite, whose indexes
+    hold empty values first and which cannot read one in an order that places them otherwise,
+    the others are ordered plainly, as are columns that are never empty: a page then reads the
+    order's index without sorting. PostgreSQL's indexes declare where empty values go, and the
+    order says the same everywhere to match them.
     """
 
     def get_ordering(  # type: ignore[override]
@@ -142,23 +151,38 @@ class StrictOrderingFilter(OrderingFilter):
     def _expand(self, terms: Iterable[str], view: APIView) -> list[OrderBy]:
         aliases: dict[str, Sequence[str]] = getattr(view, "ordering_aliases", {})
         columns: list[tuple[str, bool]] = []
+        placed: list[bool] = []  # whether the column's empty values need placing
         for term in terms:
             descending = term.startswith("-")
-            for column in aliases.get(term.lstrip("-"), (term.lstrip("-"),)):
-                columns.append((column.lstrip("-"), descending != column.startswith("-")))
+            for index, column in enumerate(aliases.get(term.lstrip("-"), (term.lstrip("-"),))):
+                name = column.lstrip("-")
+                columns.append((name, descending != column.startswith("-")))
+                placed.append(index == 0 and self._may_be_empty(name))
         if not any(name in {"id", "pk"} for name, _ in columns):
             columns.append(("id", False))
+            placed.append(False)
         # Keyset pagination (``cursors``) walks the same columns in the same order.
         view.ordering_columns = columns  # type: ignore[attr-defined]
+        every = self.vendor != "sqlite"
         return [
-            F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
-            for name, descending in columns
+            OrderBy(F(name), descending=descending, nulls_last=(every or place) or None)
+            for (name, descending), place in zip(columns, placed, strict=True)
         ]
+
+    vendor = ""
+    model: Any = None
+
+    def _may_be_empty(self, name: str) -> bool:
+        try:
+            return bool(self.model._meta.get_field(name).null)
+        except (AttributeError, FieldDoesNotExist):
+            return True
 
     def filter_queryset(
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> QuerySet[Any]:
         view.ordering_columns = None  # type: ignore[attr-defined]
+        self.vendor, self.model = connections[queryset.db].vendor, queryset.model
         view.ordering_key = ",".join(request.query_params.getlist(self.ordering_param))  # type: ignore[attr-defined]
         return queryset.order_by(*self.get_ordering(request, queryset, view))
 

@@ -15,7 +15,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import replace_query_param
 
 from .counts import cached_count
-from .cursors import CURSOR_PARAM, MAX_CURSOR_LENGTH, cursor_of, decode_cursor, rows_after
+from .cursors import CURSOR_PARAM, MAX_CURSOR_LENGTH, cursor_of, decode_cursor, runs_after
 from .facets import FACETS_SCHEMA
 
 if TYPE_CHECKING:
@@ -80,11 +80,17 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
         self.limit = self.get_limit(request)
         self.offset = 0
         self.count = self.get_count(queryset)
+        # One row more than the page says whether there is a next one.
+        wanted = self.limit + 1
         if tokens[0]:
             position = decode_cursor(tokens[0], queryset.model, columns, ordering)
-            queryset = queryset.filter(rows_after(columns, position))
-        # One row more than the page says whether there is a next one.
-        rows = list(queryset[: self.limit + 1])
+            rows: list[Any] = []
+            for run in runs_after(queryset.model, columns, position):
+                rows += queryset.filter(run)[: wanted - len(rows)]
+                if len(rows) == wanted:
+                    break
+        else:
+            rows = list(queryset[:wanted])
         page, more = rows[: self.limit], len(rows) > self.limit
         self.next_cursor = cursor_of(page[-1], columns, ordering) if more else None
         return page
