@@ -358,3 +358,19 @@ def page_rows(queryset: QuerySet[Any], plan: Plan, extra: Iterable[str] = ()) ->
     computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
     columns = columns_for(plan, [*extra, *computed])
     return queryset.prefetch_related(None).select_related(None).values(*columns)
+
+
+def ranked_ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The ids of the list's records in its order, with the values it computes (a search's
+    rank), and nothing joined."""
+    computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
+    return queryset.prefetch_related(None).select_related(None).values("id", *computed)
+
+
+def rows_by_id(queryset: QuerySet[Any], plan: Plan, ids: list[Any]) -> list[Row]:
+    """The rows of these records, in the order of ``ids``."""
+    if not ids:
+        return []
+    records = queryset.model._default_manager.filter(pk__in=ids)
+    found = {row["id"]: row for row in page_rows(records, plan)}
+    return [found[pk] for pk in ids]

@@ -35,7 +35,7 @@ from server.diplomacy.revisions import revision_entries
 from .conditional import etag_for, expected_versions, not_modified
 from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
 from .facets import facet_counts
-from .rows import RowBuilder, page_rows
+from .rows import RowBuilder, page_rows, ranked_ids, rows_by_id
 
 AS_OF = OpenApiParameter(
     "as_of",
@@ -180,10 +180,18 @@ class RecordViewSet(viewsets.ModelViewSet):
         if self.requested_facets:
             facets = facet_counts(queryset, self.requested_facets, self.facet_fields)
         builder = self._row_builder(queryset)
-        cursor_columns = [name for name, _ in getattr(self, "ordering_columns", None) or ()]
+        ordering_columns = getattr(self, "ordering_columns", None)
         self.counted_queryset = queryset
         self.count_question = self._count_question(request)
-        page = self.paginate_queryset(page_rows(queryset, builder.plan, cursor_columns))
+        if ordering_columns is None:
+            # Ranked by relevance: every match is ranked, so the page's ids are found first,
+            # then only those rows are read with their related records.
+            found = self.paginate_queryset(ranked_ids(queryset))
+            assert found is not None, "every list is paginated"
+            page = rows_by_id(queryset, builder.plan, [row["id"] for row in found])
+        else:
+            cursor_columns = [name for name, _ in ordering_columns]
+            page = self.paginate_queryset(page_rows(queryset, builder.plan, cursor_columns))
         assert page is not None, "every list is paginated"
         data = builder.represent(page)
         if self.search_query is not None:
