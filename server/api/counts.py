@@ -11,13 +11,14 @@ no history through Django (``synthesize``) are seen within ``COUNT_TIMEOUT`` at 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 
+T = TypeVar("T")
 GENERATION_KEY = "counts:generation"
 COUNT_TIMEOUT = 60
 
@@ -46,10 +47,15 @@ def cached_count(queryset: QuerySet[Any], question: Hashable | None = None) -> i
     as much as a page's query), else under its SQL."""
     if question is None:
         question = queryset.query.sql_with_params()
-    digest = hashlib.sha256(repr((queryset.db, question)).encode()).hexdigest()
+    return int(cached((queryset.db, question), queryset.count))
+
+
+def cached(question: Hashable, compute: Callable[[], T]) -> T:
+    """What ``compute`` gives, kept under ``question`` until the next write."""
+    digest = hashlib.sha256(repr(question).encode()).hexdigest()
     key = f"counts:{_generation()}:{digest}"
-    count = cache.get(key)
-    if count is None:
-        count = queryset.count()
-        cache.set(key, count, timeout=COUNT_TIMEOUT)
-    return int(count)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=COUNT_TIMEOUT)
+    return value  # type: ignore[no-any-return]

@@ -7,14 +7,18 @@ set have each value of a field, in the same response.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Expression, F, Q, QuerySet, Value
-from django.db.models.functions import NullIf
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import ExtractYear, NullIf
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
+
+from .counts import cached
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -54,42 +58,67 @@ def requested_facets(request: Request, available: FacetFields) -> list[str]:
 
 
 def facet_counts(
-    queryset: QuerySet[Any], names: list[str], available: FacetFields
+    queryset: QuerySet[Any],
+    names: list[str],
+    available: FacetFields,
+    question: Hashable | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per facet, each value and how many records of ``queryset`` have it, most frequent first.
 
     A record with several values (topics) counts once for each; one without (or with a blank)
-    counts under null.
+    counts under null. With ``question`` (what decides the filtered set, as for list counts),
+    counts are kept in the cache until the next write: they read the whole filtered set.
     """
-    # Counting over the matching ids keeps joins the filters made (and their duplicates) out.
-    records = queryset.model._default_manager.filter(pk__in=queryset.order_by().values("pk"))
     counts: dict[str, dict[str, Any]] = {}
     for name in names:
         column = available[name]
-        counted = records
-        if isinstance(column, Facet):
-            column = column.column
-            # One filter() call: the values below come through the same (filtered) join.
-            counted = records.filter(Q(**{f"{column}__isnull": False}) & ~Q(**{column: ""}))
-        # A blank text field is no value, like a missing one: both count under null.
-        expression = NullIf(F(column), Value("")) if isinstance(column, str) else column
-        rows = list(
-            counted.order_by()
-            .values(value=expression)
-            .annotate(count=Count("pk", distinct=True))
-            .order_by("-count", "value")[: MAX_FACET_VALUES + 1]
-        )
-        counts[name] = {
-            "values": [
-                {
-                    "value": None if row["value"] is None else str(row["value"]),
-                    "count": row["count"],
-                }
-                for row in rows[:MAX_FACET_VALUES]
-            ],
-            "truncated": len(rows) > MAX_FACET_VALUES,
-        }
+        if question is None:
+            counts[name] = _facet(queryset, column)
+        else:
+            key = (queryset.db, "facet", question, name)
+            counts[name] = cached(key, partial(_facet, queryset, column))
     return counts
+
+
+def _facet(queryset: QuerySet[Any], column: str | Expression | Facet) -> dict[str, Any]:
+    query = queryset.query
+    if len(query.alias_map) > 1 or query.extra_select or query.extra_tables or query.annotations:
+        # Counting over the matching ids keeps joins the filters made (and their duplicates),
+        # and values they select, out of the groups.
+        records = queryset.model._default_manager.filter(pk__in=queryset.order_by().values("pk"))
+    else:
+        records = queryset
+    counted = records
+    if isinstance(column, Facet):
+        column = column.column
+        # One filter() call: the values below come through the same (filtered) join.
+        counted = records.filter(Q(**{f"{column}__isnull": False}) & ~Q(**{column: ""}))
+    # Through a join a record may come once per related row; of its own columns, once.
+    joined = isinstance(column, str) and LOOKUP_SEP in column
+    # A blank text field is no value, like a missing one: both count under null.
+    expression = NullIf(F(column), Value("")) if isinstance(column, str) else column
+    rows = list(
+        counted.order_by()
+        .values(value=expression)
+        .annotate(count=Count("pk", distinct=joined))
+        .order_by("-count", "value")[: MAX_FACET_VALUES + 1]
+    )
+    return {
+        "values": [
+            {"value": None if row["value"] is None else str(row["value"]), "count": row["count"]}
+            for row in rows[:MAX_FACET_VALUES]
+        ],
+        "truncated": len(rows) > MAX_FACET_VALUES,
+    }
+
+
+class Year(ExtractYear):
+    """The year of a date column. SQLite's own ``strftime`` rather than Django's function for it,
+    which is called in Python for each row: a facet over a million rows reads them all."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        sql, params = compiler.compile(self.lhs)
+        return f"CAST(strftime('%%Y', {sql}) AS INTEGER)", params
 
 
 class FacetParameter(BaseFilterBackend):

@@ -178,7 +178,8 @@ class RecordViewSet(viewsets.ModelViewSet):
             return self._export(request, queryset, export_format)
         facets = None
         if self.requested_facets:
-            facets = facet_counts(queryset, self.requested_facets, self.facet_fields)
+            question = self._count_question(request)
+            facets = facet_counts(queryset, self.requested_facets, self.facet_fields, question)
         builder = self._row_builder(queryset)
         ordering_columns = getattr(self, "ordering_columns", None)
         self.counted_queryset = queryset

@@ -315,6 +315,12 @@ class Statement(Reviewed, Record):
 
     class Meta:
         ordering = ["said_earliest", "id"]
+        # Filters and facets of the public list, which reads reviewed statements (the country
+        # and date have theirs in ``ordering_indexes``).
+        indexes = [
+            models.Index(fields=["review_state", "kind"], name="statement_public_kind"),
+            models.Index(fields=["review_state", "language"], name="statement_public_language"),
+        ]
         constraints = [
             *partial_date_constraints("said", "statement"),
             models.CheckConstraint(

@@ -66,3 +66,46 @@ def test_a_write_without_history_is_not_seen_until_the_count_expires(api):
     assert listed(api, {"country": "ZY"})[0] == 1  # still cached
     cache.clear()
     assert listed(api, {"country": "ZY"})[0] == 0
+
+
+def faceted(api, params: dict) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(f"{API}/statements/", {**params, "facet": "kind,year"})
+    assert response.status_code == 200
+    return response.json()["facets"], [query["sql"] for query in captured]
+
+
+def groupings_in(queries: list[str]) -> int:
+    return sum("GROUP BY" in sql.upper() for sql in queries)
+
+
+def test_facet_counts_are_kept_until_a_write(api):
+    factories.statement(speaker_country="ZY", kind="quote", said="2003-05")
+    first, queries = faceted(api, {"country": "ZY"})
+    again, cached_queries = faceted(api, {"country": "ZY"})
+    assert first == again
+    assert first["kind"]["values"] == [{"value": "quote", "count": 1}]
+    assert first["year"]["values"] == [{"value": "2003", "count": 1}]
+    assert (groupings_in(queries), groupings_in(cached_queries)) == (2, 0)
+    # Another filter, or other facets, are counted afresh.
+    assert groupings_in(faceted(api, {"country": "ZX"})[1]) == 2
+    factories.statement(speaker_country="ZY", kind="paraphrase", said="2003")
+    after, after_queries = faceted(api, {"country": "ZY"})
+    assert groupings_in(after_queries) == 2
+    assert after["kind"]["values"] == [
+        {"value": "paraphrase", "count": 1},
+        {"value": "quote", "count": 1},
+    ]
+    assert after["year"]["values"] == [{"value": "2003", "count": 2}]
+
+
+def test_facets_of_a_joined_filter_count_each_record_once(api):
+    topic = factories.topic("t-facet-joined")
+    other = factories.topic("t-facet-other")
+    for kind in ("quote", "quote", "paraphrase"):
+        factories.statement(speaker_country="ZY", kind=kind, topics=(topic, other))
+    facets, _queries = faceted(api, {"topic": ["t-facet-joined", "t-facet-other"]})
+    assert facets["kind"]["values"] == [
+        {"value": "quote", "count": 2},
+        {"value": "paraphrase", "count": 1},
+    ]

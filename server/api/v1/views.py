@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models.functions import ExtractYear
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from server.api.facets import Facet
+from server.api.facets import Facet, Year
 from server.api.views import AS_OF, REVIEW, RecordViewSet
 from server.diplomacy import selectors
 
@@ -44,7 +43,7 @@ class SourceViewSet(RecordViewSet):
     facet_fields = {
         "kind": "kind",
         "language": "language",
-        "year": ExtractYear("published_earliest"),
+        "year": Year("published_earliest"),
     }
     ordering_fields = ("title", "kind", "published", "id", "created_at", "updated_at")
     ordering_aliases = {"published": partial_date_ordering("published")}
@@ -63,7 +62,7 @@ class ContactViewSet(RecordViewSet):
         "kind": "kind",
         "status": "status",
         "topic": "topics__slug",
-        "year": ExtractYear("date_earliest"),
+        "year": Year("date_earliest"),
         "official": Facet("participants__official__slug"),
         "participant_country": Facet("participants__country"),
     }
@@ -84,7 +83,7 @@ class StatementViewSet(RecordViewSet):
         "kind": "kind",
         "language": "language",
         "topic": "topics__slug",
-        "year": ExtractYear("said_earliest"),
+        "year": Year("said_earliest"),
         "speaker": "speaker__slug",
     }
     ordering_fields = ("said", "kind", "id", "created_at", "updated_at")
