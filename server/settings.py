@@ -56,6 +56,9 @@ MIDDLEWARE = [
     "server.api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An ETag on every GET answer that has none (lists: a digest of the body), and a 304 to a
+    # matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     timeout_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# How long shared caches (a CDN, a proxy) and clients may reuse an anonymous read of a record or a
+# list without asking again; 0 has them ask every time (revalidating with the ETag).
+PUBLIC_MAX_AGE = int(os.environ.get("DETENTE_PUBLIC_MAX_AGE", "60"))
 
 # Throttling counts requests in the default cache. Without REDIS_URL that is Django's per-process
 # memory, so each gunicorn worker on each server counts on its own; with it, every worker of every

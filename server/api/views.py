@@ -12,9 +12,11 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -163,6 +165,21 @@ class RecordViewSet(viewsets.ModelViewSet):
             # DRF's answer to an unknown ?format= is a 404: a malformed parameter, here.
             formats = ", ".join(sorted({renderer.format for renderer in self.get_renderers()}))
             raise ValidationError({"format": [f"Choose one of: {formats}."]}) from None
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in SAFE_METHODS and response.status_code in (200, 304):
+            patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+            if request.user.is_authenticated:
+                # A curator may read records under review, and must see their own writes.
+                patch_cache_control(response, private=True, no_cache=True)
+            elif settings.PUBLIC_MAX_AGE > 0:
+                patch_cache_control(response, public=True, max_age=settings.PUBLIC_MAX_AGE)
+            else:
+                patch_cache_control(response, public=True, no_cache=True)
+        return response
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are problem+json whatever format the list was asked in.

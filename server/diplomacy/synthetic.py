@@ -47,6 +47,7 @@ from .search.documents import (
     source_document,
     statement_document,
 )
+from .search.schema import indexing_after_inserts
 
 BASE_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 FIRST_DAY = dt.date(2000, 1, 1)
@@ -1207,7 +1208,7 @@ def synthesize(
     if problems:
         raise ValueError(" ".join(problems))
     written: dict[str, int] = {}
-    with fast_sqlite_writes():
+    with fast_sqlite_writes(), indexing_after_inserts(connection):
         # Everything that reads the database happens here, before the generating thread starts.
         generator = Generator(counts, seed, ensure_topics())
         tables = Tables(*RECORD_MODELS)

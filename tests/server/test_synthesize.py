@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
 import unicodedata
+from contextlib import closing
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +28,7 @@ from server.diplomacy.models import (
     Source,
     Statement,
 )
+from server.diplomacy.search import schema
 from server.diplomacy.search.documents import (
     contact_document,
     official_document,
@@ -32,6 +39,7 @@ from server.diplomacy.synthetic import RECORD_MODELS, Counts, next_id, synthesiz
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = Counts(officials=150, sources=30, contacts=60, statements=200)
 RESOURCES = (Official, Source, Contact, Statement)
 
@@ -226,3 +234,42 @@ def test_the_command_reports_what_it_added():
     )
     assert "Added 2 Source, 3 Official" in out.getvalue()
     assert "4 Statement" in out.getvalue()
+
+
+def test_a_bulk_load_on_sqlite_is_indexed_in_one_pass_and_keeps_its_triggers(tmp_path):
+    """Outside a transaction (the command run on its own), SQLite's insert triggers are set aside
+    during the load and the new rows indexed at the end: the index must hold every row, before
+    and after a second load, and the triggers must be back for the writes that follow."""
+    database = tmp_path / "load.sqlite3"
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+
+    def manage(*arguments: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *arguments], cwd=ROOT, env=environment, check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+    manage("migrate", "-v0")
+    load = ("--statements", "300", "--officials", "20", "--contacts", "30", "--sources", "10")
+    manage("synthesize", *load, "--seed", "2")
+    manage("synthesize", *load, "--seed", "3")
+    with closing(sqlite3.connect(database)) as db:
+        triggers = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        for table in schema.TABLES:
+            fts = schema.fts_table(table)
+            assert {f"{fts}_insert", f"{fts}_update", f"{fts}_delete"} <= triggers
+            # Compares the index with the rows it is built from; raises if any is missing.
+            db.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+        (count,) = db.execute("SELECT count(*) FROM diplomacy_statement").fetchone()
+        assert count == 600
+        last_id, document = db.execute(
+            "SELECT id, search_document FROM diplomacy_statement ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        word = max(document.split(), key=len).strip(".,;:“”\"'()")
+        found = db.execute(
+            "SELECT rowid FROM diplomacy_statement_fts WHERE diplomacy_statement_fts MATCH ?",
+            [f'"{word}"'],
+        ).fetchall()
+        assert (last_id,) in found
