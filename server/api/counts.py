@@ -58,4 +58,4 @@ def cached(question: Hashable, compute: Callable[[], T]) -> T:
     if value is None:
         value = compute()
         cache.set(key, value, timeout=COUNT_TIMEOUT)
-    return value  # type: ignore[no-any-return]
+    return value

@@ -193,24 +193,15 @@ class RecordViewSet(viewsets.ModelViewSet):
         export_format = request.accepted_renderer.format
         if export_format in EXPORT_FORMATS:
             return self._export(request, queryset, export_format)
-        facets = None
-        if self.requested_facets:
-            question = self._count_question(request)
-            facets = facet_counts(queryset, self.requested_facets, self.facet_fields, question)
-        builder = self._row_builder(queryset)
-        ordering_columns = getattr(self, "ordering_columns", None)
         self.counted_queryset = queryset
         self.count_question = self._count_question(request)
-        if ordering_columns is None:
-            # Ranked by relevance: every match is ranked, so the page's ids are found first,
-            # then only those rows are read with their related records.
-            found = self.paginate_queryset(ranked_ids(queryset))
-            assert found is not None, "every list is paginated"
-            page = rows_by_id(queryset, builder.plan, [row["id"] for row in found])
-        else:
-            cursor_columns = [name for name, _ in ordering_columns]
-            page = self.paginate_queryset(page_rows(queryset, builder.plan, cursor_columns))
-        assert page is not None, "every list is paginated"
+        facets = None
+        if self.requested_facets:
+            facets = facet_counts(
+                queryset, self.requested_facets, self.facet_fields, self.count_question
+            )
+        builder = self._row_builder(queryset)
+        page = self._page_rows(queryset, builder)
         data = builder.represent(page)
         if self.search_query is not None:
             found = search.snippets(self.model, [row["id"] for row in page], self.search_query)
@@ -220,6 +211,19 @@ class RecordViewSet(viewsets.ModelViewSet):
         if facets is not None:
             response.data["facets"] = facets
         return response
+
+    def _page_rows(self, queryset: QuerySet[Any], builder: RowBuilder) -> list[dict[str, Any]]:
+        ordering_columns = getattr(self, "ordering_columns", None)
+        if ordering_columns is None:
+            # Ranked by relevance: every match is ranked, so the page's ids are found first,
+            # then only those rows are read with their related records.
+            found = self.paginate_queryset(ranked_ids(queryset))
+            assert found is not None, "every list is paginated"
+            return rows_by_id(queryset, builder.plan, [row["id"] for row in found])
+        cursor_columns = [name for name, _ in ordering_columns]
+        page = self.paginate_queryset(page_rows(queryset, builder.plan, cursor_columns))
+        assert page is not None, "every list is paginated"
+        return page
 
     def _count_question(self, request: Request) -> tuple[Any, ...]:
         """What decides which records a list holds: its path, its filters and the review states
