@@ -38,6 +38,7 @@ from .fields import PartialDateField
 from .serializers import BriefRelatedField, DetailURLField
 
 Row = dict[str, Any]
+Rows = list[Row]
 # Values a field's ``to_representation`` would give back unchanged (strings, whole numbers).
 _AS_IS = (
     serializers.CharField,

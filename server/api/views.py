@@ -37,7 +37,7 @@ from server.diplomacy.revisions import revision_entries
 from .conditional import etag_for, expected_versions, not_modified
 from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
 from .facets import facet_counts
-from .rows import RowBuilder, page_rows, ranked_ids, rows_by_id
+from .rows import RowBuilder, Rows, page_rows, ranked_ids, rows_by_id
 
 AS_OF = OpenApiParameter(
     "as_of",
@@ -212,7 +212,7 @@ class RecordViewSet(viewsets.ModelViewSet):
             response.data["facets"] = facets
         return response
 
-    def _page_rows(self, queryset: QuerySet[Any], builder: RowBuilder) -> list[dict[str, Any]]:
+    def _page_rows(self, queryset: QuerySet[Any], builder: RowBuilder) -> Rows:
         ordering_columns = getattr(self, "ordering_columns", None)
         if ordering_columns is None:
             # Ranked by relevance: every match is ranked, so the page's ids are found first,
