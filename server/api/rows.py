@@ -55,6 +55,8 @@ class _Column:
     name: str
     column: str
     convert: Callable[[Any], Any] | None
+    # Written as DRF writes datetimes, in the request's time zone (``_iso_datetimes``).
+    iso_datetime: bool = False
 
 
 @dataclass
@@ -191,9 +193,8 @@ def _plan_field(
     else:
         plan.need(source)
         convert = None if isinstance(field_, _AS_IS) else field_.to_representation
-        if _is_iso_datetime(field_):
-            convert = _iso_datetime
-        plan.row_fields.append(_Column(name, plan.prefix + source, convert))
+        iso = _is_iso_datetime(field_)
+        plan.row_fields.append(_Column(name, plan.prefix + source, convert, iso_datetime=iso))
 
 
 def _is_iso_datetime(field_: serializers.Field) -> bool:
@@ -203,11 +204,16 @@ def _is_iso_datetime(field_: serializers.Field) -> bool:
     return output is not None and str(output).lower() == ISO_8601
 
 
-def _iso_datetime(value: datetime) -> str:
-    # DRF's DateTimeField output for the aware datetimes the database gives, without its checks
-    # per value (of which only the time zone applies).
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+def _iso_datetimes() -> Callable[[datetime], str]:
+    """DRF's DateTimeField output for the aware datetimes the database gives, without its checks
+    per value (of which only the time zone applies), in the request's time zone."""
+    zone = timezone.get_current_timezone()
+
+    def iso(value: datetime) -> str:
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return iso
 
 
 def _pk(model: type[Model]) -> str:
@@ -239,6 +245,7 @@ class RowBuilder:
         self.context = context
         self.lookups = lookups
         self._templates: dict[str, tuple[str, str]] = {}
+        self._iso = _iso_datetimes()
 
     def represent(self, rows: list[Row]) -> list[Row]:
         return self._represent(self.plan, rows, self.lookups)
@@ -265,6 +272,8 @@ class RowBuilder:
         name = part.name
         if isinstance(part, _Column):
             column, convert = part.column, part.convert
+            if part.iso_datetime:
+                convert = self._iso
             if convert is None:
 
                 def fill_column(row: Row, item: Row) -> None:
