@@ -365,16 +365,20 @@ def _prefetched(
 def page_rows(queryset: QuerySet[Any], plan: Plan, extra: Iterable[str] = ()) -> QuerySet[Any]:
     """The list's queryset read as rows with the columns the plan (and ``extra``) need, and the
     values it computes (a search's rank), which its order may use."""
-    computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
-    columns = columns_for(plan, [*extra, *computed])
-    return queryset.prefetch_related(None).select_related(None).values(*columns)
+    return _as_rows(queryset, *columns_for(plan, extra))
 
 
 def ranked_ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The ids of the list's records in its order, with the values it computes (a search's
     rank), and nothing joined."""
+    return _as_rows(queryset, "id")
+
+
+def _as_rows(queryset: QuerySet[Any], *columns: str) -> QuerySet[Any]:
+    # What the queryset computes goes along: its order may use it, and values() must name it.
     computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
-    return queryset.prefetch_related(None).select_related(None).values("id", *computed)
+    named = dict.fromkeys([*columns, *computed])
+    return queryset.prefetch_related(None).select_related(None).values(*named)
 
 
 def rows_by_id(queryset: QuerySet[Any], plan: Plan, ids: list[Any]) -> list[Row]:
