@@ -284,11 +284,23 @@ class RecordViewSet(viewsets.ModelViewSet):
                 raise NotFound("The record did not exist at that time.")
             if not selectors.shown_in_review_states(record, self.review_states()):
                 raise NotFound("The record was not reviewed at that time.")
-        else:
-            record = self.get_object()
-        if not_modified(request, record.version):
-            return self._with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), record.version)
-        return self._with_etag(Response(self.get_serializer(record).data), record.version)
+            if not_modified(request, record.version):
+                return self._not_modified(record.version)
+            return self._with_etag(Response(self.get_serializer(record).data), record.version)
+        # The record as it is now: read as a row, like a list's (no object-level permissions
+        # apply to reads, so there is no instance to check).
+        queryset = self.get_queryset()
+        builder = self._row_builder(queryset)
+        found = list(page_rows(queryset.filter(pk=self._pk()), builder.plan))
+        if not found:
+            raise Http404
+        version = found[0]["version"]
+        if not_modified(request, version):
+            return self._not_modified(version)
+        return self._with_etag(Response(builder.represent(found)[0]), version)
+
+    def _not_modified(self, version: int) -> Response:
+        return self._with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), version)
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.save(user=self._user())

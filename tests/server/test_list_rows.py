@@ -1,5 +1,5 @@
-"""Lists and exports are built from ``.values()`` rows (``server.api.rows``), not through the
-serializers; they must show exactly what the serializers show, record for record."""
+"""Lists, exports and records are built from ``.values()`` rows (``server.api.rows``), not
+through the serializers; they must show exactly what the serializers show, record for record."""
 
 from __future__ import annotations
 
@@ -121,6 +121,30 @@ def test_a_list_shows_what_the_serializer_shows(
     listed = read_all(client, resource, **params)
     assert len(listed) > 20
     assert listed == serialized(resource, [item["id"] for item in listed], review)
+
+
+@pytest.mark.parametrize(
+    ("resource", "review"),
+    [(resource, None) for resource in VIEWSETS]
+    + [(resource, "all") for resource in ("officials", "contacts", "statements")],
+)
+def test_a_record_shows_what_the_serializer_shows(
+    varied: None, curator: Any, resource: str, review: str | None
+) -> None:
+    client = APIClient()
+    params = {}
+    if review:
+        client.force_authenticate(curator)
+        params["review"] = review
+    ids = [item["id"] for item in read_all(client, resource, **params)][::3]
+    shown = []
+    for pk in ids:
+        response = client.get(f"/api/v1/{resource}/{pk}/", params)
+        assert response.status_code == 200
+        assert response["ETag"] == f'"{response.json()["version"]}"'
+        shown.append(response.json())
+    assert len(shown) > 5
+    assert shown == serialized(resource, ids, review)
 
 
 @pytest.mark.parametrize("resource", list(VIEWSETS))
