@@ -116,11 +116,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # list without asking again; 0 has them ask every time (revalidating with the ETag).
 PUBLIC_MAX_AGE = int(os.environ.get("DETENTE_PUBLIC_MAX_AGE", "60"))
 
-# Throttling counts requests in the default cache. Without REDIS_URL that is Django's per-process
-# memory, so each gunicorn worker on each server counts on its own; with it, every worker of every
-# server counts in one place. Redis is cut short when slow (a request waits at most a second) and
-# passed over while it is away (server/cache.py): an outage lifts the limits, it does not fail
-# requests.
+# Throttling counts requests in the default cache, and lists keep their counts there. Without
+# REDIS_URL that is Django's per-process memory, so each gunicorn worker on each server counts on
+# its own; with it, every worker of every server counts in one place. Redis is cut short when
+# slow (a request waits at most a second) and passed over while it is away (server/cache.py): an
+# outage lifts the limits, it does not fail requests.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {

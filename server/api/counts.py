@@ -1,11 +1,13 @@
 """List counts kept in the cache, so that a page does not count the whole filtered set again on
 every request: a COUNT grows with the table, the rest of a page does not.
 
-A count is cached under its query (SQL and parameters) and the data's *generation*, a number
-bumped by every write (each write leaves a history row, whoever makes it: the API, the admin, an
-import), so a count is never served after a write that could change it. Bulk loads that write
-no history through Django (``synthesize``) are seen within ``COUNT_TIMEOUT`` at the latest. With
-``REDIS_URL`` every worker and app server shares the counts and the generation.
+A count (or facet counts, ``cached``) is kept under what was asked (a list's path, filters and
+review states, or else its SQL) and the data's *generation*, a number bumped by every write (each
+write leaves a history row, whoever makes it: the API, the admin, an import), so a count is never
+served after a write that could change it. Bulk loads that write no history through Django
+(``synthesize``) are seen within ``COUNT_TIMEOUT`` at the latest. With ``REDIS_URL`` every worker
+and app server shares the counts and the generation; without it each process has its own, and a
+write made through one is seen by the others' counts within ``COUNT_TIMEOUT``.
 """
 
 from __future__ import annotations

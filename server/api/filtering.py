@@ -124,6 +124,10 @@ class StrictOrderingFilter(OrderingFilter):
     order says the same everywhere to match them.
     """
 
+    # The list's database engine and model, set by ``filter_queryset`` for the ordering.
+    vendor = ""
+    model: Any = None
+
     def get_ordering(  # type: ignore[override]
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> list[OrderBy]:
@@ -168,9 +172,6 @@ class StrictOrderingFilter(OrderingFilter):
             OrderBy(F(name), descending=descending, nulls_last=(every or place) or None)
             for (name, descending), place in zip(columns, placed, strict=True)
         ]
-
-    vendor = ""
-    model: Any = None
 
     def _may_be_empty(self, name: str) -> bool:
         try:

@@ -382,9 +382,9 @@ def _as_rows(queryset: QuerySet[Any], *columns: str) -> QuerySet[Any]:
 
 
 def rows_by_id(queryset: QuerySet[Any], plan: Plan, ids: list[Any]) -> list[Row]:
-    """The rows of these records, in the order of ``ids``."""
+    """The rows of these records, in the order of ``ids`` (one deleted since is left out)."""
     if not ids:
         return []
     records = queryset.model._default_manager.filter(pk__in=ids)
     found = {row["id"]: row for row in page_rows(records, plan)}
-    return [found[pk] for pk in ids]
+    return [found[pk] for pk in ids if pk in found]
