@@ -7,11 +7,14 @@ malformed value or an unknown ordering field is a 400 naming the parameter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import F, OrderBy, QuerySet
+from django import forms
+from django_filters import FilterSet, utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -56,11 +59,37 @@ class StrictFilterBackend(DjangoFilterBackend):
                     for name in unknown
                 }
             )
-        if not filters & set(request.query_params):
+        given = filters & set(request.query_params)
+        if filterset_class is None or not given:
             # Without a value every filter leaves the list as it is; building the filter set and
             # its form would cost more than the page's query.
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        limited = limited_to(filterset_class, frozenset(given))
+        filterset = limited(**self.get_filterset_kwargs(request, queryset, view))
+        if not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        return filterset.qs
+
+
+@lru_cache(maxsize=512)
+def limited_to(filterset_class: type[FilterSet], names: frozenset[str]) -> type[FilterSet]:
+    """The filter set with only the filters a request gives values to, and its form class made
+    once. The others would leave the list as it is, yet each would be copied, given a form field
+    and cleaned on every request; no filter here reads another's value."""
+    limited: Any = type(filterset_class.__name__, (filterset_class,), {"__module__": __name__})
+    limited.base_filters = {
+        name: filter_ for name, filter_ in filterset_class.base_filters.items() if name in names
+    }
+    limited.form_class = None
+
+    def get_form_class(self: Any) -> type[forms.Form]:
+        # A form copies its fields on creation, so one class serves every request.
+        if limited.form_class is None:
+            limited.form_class = super(limited, self).get_form_class()
+        return limited.form_class  # type: ignore[no-any-return]
+
+    limited.get_form_class = get_form_class
+    return limited  # type: ignore[no-any-return]
 
 
 MAX_SEARCH_LENGTH = 200

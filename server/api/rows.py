@@ -34,6 +34,7 @@ from rest_framework.settings import api_settings
 
 from server.diplomacy.dates import partial_date_text
 
+from .compiled import rows_for
 from .fields import PartialDateField
 from .serializers import BriefRelatedField, DetailURLField
 
@@ -328,15 +329,16 @@ class RowBuilder:
     def _read_list(
         self, plan: Plan, many: _Many, parents: dict[Any, Row], lookups: Sequence[Any]
     ) -> dict[Any, list[Any]]:
-        queryset, inner_lookups = _prefetched(plan.model, many.lookups_key, lookups)
-        queryset = queryset.filter(**{f"{many.relation}__in": list(parents)})
+        source, inner_lookups = _prefetched(plan.model, many.lookups_key, lookups)
+        ids = list(parents)
         grouped: dict[Any, list[Any]] = defaultdict(list)
         if many.slug is not None:
-            for parent, value in queryset.values_list(many.relation, many.slug):
-                grouped[parent].append(value)
+            columns = (many.relation, many.slug)
+            for row in rows_for(source, _unjoined, many.relation, ids, columns):
+                grouped[row[many.relation]].append(row[many.slug])
             return grouped
         assert many.plan is not None
-        child_rows = list(queryset.values(*many.plan.columns))
+        child_rows = rows_for(source, _unjoined, many.relation, ids, many.plan.columns)
         items = self._represent(many.plan, child_rows, inner_lookups)
         if many.plan.methods:
             aligned = [parents[row[many.relation]] for row in child_rows]
@@ -356,10 +358,19 @@ def _prefetched(
     for lookup in lookups:
         found = isinstance(lookup, Prefetch) and lookup.prefetch_to == name
         if found and lookup.queryset is not None:
-            inner = list(lookup.queryset._prefetch_related_lookups)
-            return lookup.queryset.prefetch_related(None).select_related(None), inner
+            return lookup.queryset, list(lookup.queryset._prefetch_related_lookups)
     related: Any = model._meta.get_field(name).related_model
-    return related._default_manager.all(), []
+    return _every(related), []
+
+
+@cache
+def _every(model: type[Model]) -> QuerySet[Any]:
+    # One queryset per model, so that its compiled reads are kept (``compiled.rows_for``).
+    return model._default_manager.all()
+
+
+def _unjoined(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.prefetch_related(None).select_related(None)
 
 
 def page_rows(queryset: QuerySet[Any], plan: Plan, extra: Iterable[str] = ()) -> QuerySet[Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -29,10 +30,14 @@ from .models import (
 from .revisions import materialise
 
 
+# Prefetches are made once, like a view's class-level queryset: lists read as rows compile their
+# queries once per prefetch (``server.api.compiled``). Their querysets are only ever cloned.
+@cache
 def _citations() -> Prefetch:
     return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id"))
 
 
+@cache
 def _topics() -> Prefetch:
     return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
 
@@ -42,6 +47,11 @@ PUBLIC = frozenset({ReviewState.REVIEWED.value})
 
 
 def _positions(review_states: Collection[str] | None = None) -> Prefetch:
+    return _positions_in(None if review_states is None else frozenset(review_states))
+
+
+@cache
+def _positions_in(review_states: frozenset[str] | None) -> Prefetch:
     positions = (
         Position.objects.select_related("reviewed_by")
         .order_by("start_earliest", "id")
@@ -176,6 +186,13 @@ def public_posts() -> QuerySet[Position]:
 
 
 def contact_list() -> QuerySet[Contact]:
+    return Contact.objects.select_related("reviewed_by").prefetch_related(
+        _participants(), _topics(), _citations()
+    )
+
+
+@cache
+def _participants() -> Prefetch:
     # Each participant shows the post its official held then: the official's public posts.
     participants = (
         Participant.objects.select_related("official")
@@ -184,9 +201,7 @@ def contact_list() -> QuerySet[Contact]:
         )
         .order_by("id")
     )
-    return Contact.objects.select_related("reviewed_by").prefetch_related(
-        Prefetch("participants", queryset=participants), _topics(), _citations()
-    )
+    return Prefetch("participants", queryset=participants)
 
 
 def statement_list() -> QuerySet[Statement]:
