@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import F, OrderBy, QuerySet
-from django import forms
 from django_filters import FilterSet, utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
