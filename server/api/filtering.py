@@ -86,10 +86,10 @@ def limited_to(filterset_class: type[FilterSet], names: frozenset[str]) -> type[
         # A form copies its fields on creation, so one class serves every request.
         if limited.form_class is None:
             limited.form_class = super(limited, self).get_form_class()
-        return limited.form_class  # type: ignore[no-any-return]
+        return limited.form_class
 
     limited.get_form_class = get_form_class
-    return limited  # type: ignore[no-any-return]
+    return limited
 
 
 MAX_SEARCH_LENGTH = 200
