@@ -185,7 +185,7 @@ REST_FRAMEWORK = {
     # Without trusted proxies the client is REMOTE_ADDR: X-Forwarded-For could be forged.
     "NUM_PROXIES": int(os.environ.get("DETENTE_TRUSTED_PROXIES", "0")),
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
+        "server.api.permissions.ModelPermissionsOrAnonReadOnly",
     ],
     "EXCEPTION_HANDLER": "server.api.errors.problem_exception_handler",
     "ORDERING_PARAM": "ordering",

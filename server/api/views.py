@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -120,9 +120,9 @@ class RecordViewSet(viewsets.ModelViewSet):
         return issubclass(self.model, Reviewed) or self.model is Official
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.in_review_states(super().get_queryset(), self.review_states())
+        return _shown(type(self), self.review_states()).all()
 
-    def review_states(self) -> Collection[str] | None:
+    def review_states(self) -> frozenset[str] | None:
         """The review states this read shows (None: all). Anonymous readers and readers without
         the change permission see reviewed claims only; curators may ask for others (``review``).
         Writes see every record."""
@@ -369,3 +369,11 @@ class RecordViewSet(viewsets.ModelViewSet):
     def _user(self) -> Any:
         user = self.request.user
         return user if user.is_authenticated else None
+
+
+@lru_cache(maxsize=64)
+def _shown(view_class: type[RecordViewSet], review_states: frozenset[str] | None) -> QuerySet[Any]:
+    """A resource's records in these review states, built once (like the view's class-level
+    queryset) and cloned for each request."""
+    declared: Any = view_class.queryset
+    return selectors.in_review_states(declared.all(), review_states)
