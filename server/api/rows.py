@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Model, Prefetch, QuerySet
@@ -40,6 +41,7 @@ from .serializers import BriefRelatedField, DetailURLField
 
 Row = dict[str, Any]
 Rows = list[Row]
+Getter = Callable[[Row], Any]
 # Values a field's ``to_representation`` would give back unchanged (strings, whole numbers).
 _AS_IS = (
     serializers.CharField,
@@ -205,12 +207,21 @@ def _is_iso_datetime(field_: serializers.Field) -> bool:
     return output is not None and str(output).lower() == ISO_8601
 
 
+def _later(row: Row) -> None:
+    return None
+
+
 def _iso_datetimes() -> Callable[[datetime], str]:
     """DRF's DateTimeField output for the aware datetimes the database gives, without its checks
     per value (of which only the time zone applies), in the request's time zone."""
     zone = timezone.get_current_timezone()
+    # Values already in UTC, shown in UTC, need no conversion (the common case, and the cost of
+    # a page's three timestamps per row is worth a branch).
+    in_utc = str(zone) == "UTC"
 
     def iso(value: datetime) -> str:
+        if in_utc and value.tzinfo is UTC:
+            return value.isoformat()[:-6] + "Z"
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -247,18 +258,15 @@ class RowBuilder:
         self.lookups = lookups
         self._templates: dict[str, tuple[str, str]] = {}
         self._iso = _iso_datetimes()
+        # Per plan (plans live as long as the process, so their ids are theirs).
+        self._made: dict[int, list[tuple[str, Getter]]] = {}
 
     def represent(self, rows: list[Row]) -> list[Row]:
         return self._represent(self.plan, rows, self.lookups)
 
     def _represent(self, plan: Plan, rows: list[Row], lookups: Sequence[Any]) -> list[Row]:
-        fills = [self._fill(plan, part) for part in plan.row_fields]
-        items: list[Row] = []
-        for row in rows:
-            item = dict.fromkeys(plan.order)
-            for fill in fills:
-                fill(row, item)
-            items.append(item)
+        getters = self._getters(plan)
+        items = [{name: get(row) for name, get in getters} for row in rows]
         if not rows:
             return items
         pk = plan.prefix + _pk(plan.model)
@@ -269,55 +277,52 @@ class RowBuilder:
                 item[many.name] = grouped.get(row[pk], [])
         return items
 
-    def _fill(self, plan: Plan, part: Any) -> Callable[[Row, Row], None]:
-        name = part.name
+    def _getters(self, plan: Plan) -> list[tuple[str, Getter]]:
+        """What gives each field of the plan's shape from a row, in the serializer's order;
+        lists and computed fields are filled in afterwards, for the whole batch."""
+        if id(plan) not in self._made:
+            from_row = {part.name: self._getter(part) for part in plan.row_fields}
+            self._made[id(plan)] = [(name, from_row.get(name, _later)) for name in plan.order]
+        return self._made[id(plan)]
+
+    def _getter(self, part: Any) -> Getter:
         if isinstance(part, _Column):
             column, convert = part.column, part.convert
             if part.iso_datetime:
                 convert = self._iso
             if convert is None:
+                return itemgetter(column)
 
-                def fill_column(row: Row, item: Row) -> None:
-                    item[name] = row[column]
-
-                return fill_column
-
-            def fill_converted(row: Row, item: Row) -> None:
+            def converted(row: Row) -> Any:
                 value = row[column]
-                item[name] = None if value is None else convert(value)
+                return None if value is None else convert(value)
 
-            return fill_converted
+            return converted
         if isinstance(part, _PartialDate):
             earliest, precision = part.earliest, part.precision
 
-            def fill_date(row: Row, item: Row) -> None:
+            def partial_date(row: Row) -> str | None:
                 day = row[earliest]
-                item[name] = None if day is None else partial_date_text(day, row[precision])
+                return None if day is None else partial_date_text(day, row[precision])
 
-            return fill_date
+            return partial_date
         if isinstance(part, _Url):
             start, end = self._template(part.field)
             column = part.column
 
-            def fill_url(row: Row, item: Row) -> None:
-                item[name] = f"{start}{row[column]}{end}"
+            def url(row: Row) -> str:
+                return f"{start}{row[column]}{end}"
 
-            return fill_url
+            return url
         assert isinstance(part, _Brief)
-        id_column, brief = part.id_column, part.plan
-        brief_fills = [self._fill(brief, inner) for inner in brief.row_fields]
-        brief_order = brief.order
+        id_column, inner = part.id_column, self._getters(part.plan)
 
-        def fill_brief(row: Row, item: Row) -> None:
+        def brief(row: Row) -> Row | None:
             if row[id_column] is None:
-                item[name] = None
-                return
-            shown = dict.fromkeys(brief_order)
-            for inner in brief_fills:
-                inner(row, shown)
-            item[name] = shown
+                return None
+            return {name: get(row) for name, get in inner}
 
-        return fill_brief
+        return brief
 
     def _template(self, url_field: DetailURLField) -> tuple[str, str]:
         key = str(url_field.view_name)
