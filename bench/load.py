@@ -44,6 +44,30 @@ def ensure_wrk() -> str:
     return found
 
 
+def _busy_ticks() -> int:
+    """Clock ticks every CPU has spent working since boot: all but idle and I/O wait."""
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:9]]
+    return sum(ticks) - ticks[3] - ticks[4]
+
+
+def settle(window: float = 0.2, busy_cores: float = 0.15, limit: float = 300) -> float:
+    """Waits until the machine is idle; returns the seconds waited.
+
+    wrk stops at its deadline, but a server goes on with the requests it has taken, answering
+    nobody (and a database with their queries): left alone, a slow round's work would run into
+    the next round's, whichever variant that measures.
+    """
+    per_second = os.sysconf("SC_CLK_TCK")
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = _busy_ticks()
+        time.sleep(window)
+        if (_busy_ticks() - before) / per_second / window < busy_cores:
+            break
+    return time.monotonic() - started
+
+
 def wrk_version() -> str:
     output = subprocess.run([ensure_wrk(), "--version"], capture_output=True, text=True)
     return (output.stdout or output.stderr).split()[1]

@@ -269,7 +269,9 @@ def render(
         "",
         f"Each cell: median over {options.rounds} rounds of {options.seconds:g} s (rounds "
         f"alternate between the variants), wrk with {options.connections} keep-alive "
-        f"connections and {options.threads} thread(s): requests/s · p50 / p99 latency. "
+        f"connections and {options.threads} thread(s): requests/s · p50 / p99 latency; each "
+        "round starts once the machine is idle (servers finish abandoned requests between "
+        "rounds). "
         "CSV export: one client downloading the whole filtered export again and again: "
         "rows/s · p50 / slowest download. Datasette is one process whatever the workers "
         f"column says. Deep pages start at row {scenarios.DEEP_POSITION:,}, or at the last "

@@ -90,6 +90,12 @@ def discover(servers: dict[str, Server], dataset: data.Dataset) -> Context:
     )
 
 
+def _settle() -> None:
+    waited = load.settle()
+    if waited > 2:
+        print(f"    (waited {waited:.0f} s for the servers to finish abandoned requests)")
+
+
 def measure(
     scenario: Scenario,
     servers: dict[str, Server],
@@ -114,8 +120,9 @@ def measure(
         planned[variant] = found
         if not scenario.streamed and options.warmup > 0:
             load.drive(server.base, found, options.warmup, options.connections, options.threads)
+            _settle()
     for _ in range(options.rounds):
-        for variant, found in planned.items():
+        for variant, found in list(planned.items()):
             base = servers[variant].base
             sample = (
                 load.stream(base, found[0], options.seconds)
@@ -123,6 +130,11 @@ def measure(
                 else load.drive(base, found, options.seconds, options.connections, options.threads)
             )
             measurements[variant].samples.append(sample)
+            _settle()
+            if sample.rate == 0:
+                # Warm, and still nothing answered within a round: more rounds would only say
+                # so again, each after minutes of abandoned requests.
+                del planned[variant]
     for measurement in measurements.values():
         print(f"    {measurement.summary_line()}", flush=True)
     return list(measurements.values())
