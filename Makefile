@@ -57,7 +57,7 @@ fuzz: install-dev
 # On demand, not timed tests (bench/README.md). Reads: the API against a hand-written view and
 # Datasette at 10k, 100k and 1M statements on SQLite and PostgreSQL; then 50 clients reading and
 # writing for 60 s on PostgreSQL. bench-quick: reads at 10k on SQLite, printed only.
-BENCH_READS := $(BIN)/python -m bench.run --workers 1,2 --rounds 4 --seconds 5
+BENCH_READS := $(BIN)/python -m bench.run --workers 1,2 --rounds 3 --seconds 3
 
 bench: install-dev
 	$(BENCH_READS) --sizes 10000,100000,1000000 --databases sqlite,postgres \
