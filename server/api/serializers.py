@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
+from django.urls import get_script_prefix, get_urlconf
+from django.urls import reverse as django_reverse
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.reverse import preserve_builtin_query_params
 
 
 class StrictFieldsMixin:
@@ -73,11 +76,28 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
         return f"{start}{pk}{end}"
 
     def url_parts(self, request: Any, format: Any = None) -> tuple[str, str]:
-        """What comes before and after the id in this request's URLs of the resource."""
-        example = type("Example", (), {"pk": self._PLACEHOLDER})()
-        url = str(super().get_url(example, str(self.view_name), request, format))
-        start, end = url.split(str(self._PLACEHOLDER), 1)
+        """What comes before and after the id in this request's URLs of the resource: as DRF's
+        ``reverse`` makes them (absolute, keeping a ``?format=``), from a path reversed once."""
+        path = _path_with_placeholder(
+            str(self.view_name), self.lookup_url_kwarg, format, get_script_prefix(), get_urlconf()
+        )
+        url = request.build_absolute_uri(preserve_builtin_query_params(path, request))
+        start, end = url.split(str(_PLACEHOLDER), 1)
         return start, end
+
+
+_PLACEHOLDER = DetailURLField._PLACEHOLDER
+
+
+@lru_cache(maxsize=256)
+def _path_with_placeholder(
+    view_name: str, lookup: str, format: Any, script_prefix: str, urlconf: Any
+) -> str:
+    # Keyed on the script prefix and URL conf reverse reads, so a path is not reused under another.
+    kwargs: dict[str, Any] = {lookup: _PLACEHOLDER}
+    if format:
+        kwargs["format"] = format
+    return django_reverse(view_name, kwargs=kwargs, urlconf=urlconf)
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):

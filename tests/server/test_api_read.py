@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import set_script_prefix
 
 from server.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from server.diplomacy.dates import PartialDate
@@ -239,3 +240,27 @@ def test_browsers_get_the_browsable_api(api):
     response = api.get("/api/v1/officials/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_links_follow_the_requests_host_script_prefix_and_format(api, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "api.example.org"]
+    statement = Statement.objects.filter(speaker__isnull=False).order_by("id").first()
+    plain = api.get(f"/api/v1/statements/{statement.pk}/").json()
+    assert plain["speaker"]["url"] == f"http://testserver/api/v1/officials/{statement.speaker_id}/"
+    # The same resource asked through another host, under a prefix (which a WSGI server sets per
+    # request, and the test client does not), in an explicit format.
+    set_script_prefix("/detente/")
+    try:
+        moved = api.get(
+            f"/api/v1/statements/{statement.pk}/", {"format": "json"}, HTTP_HOST="api.example.org"
+        ).json()
+    finally:
+        set_script_prefix("/")
+    assert moved["url"] == (
+        f"http://api.example.org/detente/api/v1/statements/{statement.pk}/?format=json"
+    )
+    assert moved["speaker"]["url"] == (
+        f"http://api.example.org/detente/api/v1/officials/{statement.speaker_id}/?format=json"
+    )
+    # And back: nothing of the other request's links is kept.
+    assert api.get(f"/api/v1/statements/{statement.pk}/").json() == plain
