@@ -92,7 +92,8 @@ class ListParameters(_Search, _ResourcePaging, total=False):
     ``q`` is a full-text search: words (all must match), ``"a phrase"``, a ``prefix*``,
     ``this OR that``, ``-word`` to exclude; a malformed query is a 400
     (:class:`~detente_client.ValidationError`). Results come most relevant first (unless
-    ``ordering`` says otherwise), each with a ``snippet``."""
+    ``ordering`` says otherwise; relevance ranks a window of the newest matches, older ones
+    following newest first), each with a ``snippet``."""
 
 
 # What ``facet`` can count on each list (several at once: a list, or names joined by commas).

@@ -109,9 +109,10 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
         return None if self.cursor_mode else super().get_previous_link()
 
     def get_count(self, queryset: Any) -> int:
+        if self.counted is not None:
+            return cached_count(self.counted, self.count_question)
         if isinstance(queryset, QuerySet):
-            counted = self.counted if self.counted is not None else queryset
-            return cached_count(counted, self.count_question)
+            return cached_count(queryset, self.count_question)
         return len(queryset)
 
     def get_limit(self, request: Request) -> int:

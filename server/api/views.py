@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -37,6 +37,7 @@ from server.diplomacy.revisions import revision_entries
 from .conditional import etag_for, expected_versions, not_modified
 from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
 from .facets import facet_counts
+from .ranking import RankedMatches
 from .rows import RowBuilder, Rows, page_rows, ranked_ids, rows_by_id
 
 AS_OF = OpenApiParameter(
@@ -215,9 +216,11 @@ class RecordViewSet(viewsets.ModelViewSet):
     def _page_rows(self, queryset: QuerySet[Any], builder: RowBuilder) -> Rows:
         ordering_columns = getattr(self, "ordering_columns", None)
         if ordering_columns is None:
-            # Ranked by relevance: every match is ranked, so the page's ids are found first,
-            # then only those rows are read with their related records.
-            found = self.paginate_queryset(ranked_ids(queryset))
+            # Ranked by relevance (within a window of the newest matches), the page's ids are
+            # found first, then only those rows are read with their related records.
+            ranked = RankedMatches(ranked_ids(queryset), settings.SEARCH_RANK_WINDOW)
+            # Sliced like a queryset; counted as the list's records (``counted_queryset``).
+            found: Rows | None = self.paginate_queryset(cast(Any, ranked))
             assert found is not None, "every list is paginated"
             return rows_by_id(queryset, builder.plan, [row["id"] for row in found])
         cursor_columns = [name for name, _ in ordering_columns]

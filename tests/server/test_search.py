@@ -186,3 +186,65 @@ def test_the_index_follows_bulk_rebuilds():
     assert not search.matching(Statement.objects.all(), search.parse("permafrost")).exists()
     assert search.rebuild()["statements"] >= 1
     assert search.matching(Statement.objects.all(), search.parse("permafrost")).exists()
+
+
+WINDOW_TEXTS = [
+    # Oldest first; the oldest is the most relevant, so a window of the newest changes the order.
+    "Zorbanite zorbanite zorbanite zorbanite.",
+    "Zorbanite zorbanite zorbanite, the minister said.",
+    "Zorbanite was named once, among many other matters of state and of trade between them.",
+    "Zorbanite zorbanite, the envoy said.",
+    "One word on zorbanite among the many other words of a long statement made that day.",
+    "Zorbanite zorbanite zorbanite, again.",
+]
+
+
+def _ids(results: list[dict]) -> list[int]:
+    return [item["id"] for item in results]
+
+
+def test_relevance_ranks_a_window_of_the_newest_matches_then_the_older_newest_first(api, settings):
+    made = [factories.statement(text=text).pk for text in WINDOW_TEXTS]
+    # Newest of all, but a draft: anonymous readers neither see it nor count it in the window.
+    factories.statement(
+        text="Zorbanite zorbanite zorbanite zorbanite zorbanite.", review_state="draft"
+    )
+    settings.SEARCH_RANK_WINDOW = 0
+    exact = _ids(found(api, "statements", "zorbanite"))
+    assert sorted(exact) == made
+    assert exact[0] == made[0], "the oldest is the most relevant"
+
+    settings.SEARCH_RANK_WINDOW = 3
+    newest, older = made[3:], made[:3]
+    windowed = found(api, "statements", "zorbanite")
+    assert _ids(windowed) == [pk for pk in exact if pk in newest] + sorted(older, reverse=True)
+    assert all("<mark>" in item["snippet"] for item in windowed)
+    response = api.get(f"{API}/statements/", {"q": "zorbanite", "limit": 2})
+    assert response.json()["count"] == len(made)
+    # Pages cut the list anywhere, across the window's end too.
+    for limit in (1, 2, 4):
+        paged = []
+        for offset in range(0, len(made), limit):
+            page = api.get(
+                f"{API}/statements/", {"q": "zorbanite", "limit": limit, "offset": offset}
+            )
+            paged += _ids(page.json()["results"])
+        assert paged == _ids(windowed)
+
+    # A window as large as the matches ranks them all.
+    settings.SEARCH_RANK_WINDOW = len(made)
+    assert _ids(found(api, "statements", "zorbanite")) == exact
+
+
+def test_a_window_applies_after_the_filters(api, settings):
+    made = [
+        factories.statement(text=text, kind="quote" if index % 2 else "paraphrase").pk
+        for index, text in enumerate(WINDOW_TEXTS)
+    ]
+    quotes = made[1::2]
+    settings.SEARCH_RANK_WINDOW = 0
+    exact = _ids(found(api, "statements", "zorbanite", kind="quote"))
+    settings.SEARCH_RANK_WINDOW = 2
+    windowed = _ids(found(api, "statements", "zorbanite", kind="quote"))
+    newest = quotes[-2:]
+    assert windowed == [pk for pk in exact if pk in newest] + [quotes[0]]

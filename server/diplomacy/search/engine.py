@@ -89,3 +89,32 @@ def snippets(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {pk: _highlighted(text or "") for pk, text in cursor.fetchall()}
+
+
+# A window of the newest matches (``server.api.ranking``) is bounded by id. On SQLite the bound
+# and the order go on the index's rowid (the record's id), which FTS5 seeks and walks in order:
+# on the table's id, the join would read and rank every match first.
+
+
+def from_id(queryset: QuerySet[Any], lowest: int) -> QuerySet[Any]:
+    """The matches (of ``matching``) whose id is ``lowest`` or more."""
+    if _vendor(queryset) == "sqlite":
+        fts = fts_table(queryset.model._meta.db_table)
+        return queryset.extra(where=[f'"{fts}".rowid >= %s'], params=[lowest])
+    return queryset.filter(id__gte=lowest)
+
+
+def below_id(queryset: QuerySet[Any], bound: int) -> QuerySet[Any]:
+    """The matches whose id is below ``bound``."""
+    if _vendor(queryset) == "sqlite":
+        fts = fts_table(queryset.model._meta.db_table)
+        return queryset.extra(where=[f'"{fts}".rowid < %s'], params=[bound])
+    return queryset.filter(id__lt=bound)
+
+
+def newest_first(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The matches, highest id first."""
+    if _vendor(queryset) == "sqlite":
+        fts = fts_table(queryset.model._meta.db_table)
+        return queryset.order_by().extra(order_by=[f"-{fts}.rowid"])
+    return queryset.order_by("-id")
