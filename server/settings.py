@@ -118,7 +118,7 @@ PUBLIC_MAX_AGE = int(os.environ.get("DETENTE_PUBLIC_MAX_AGE", "60"))
 
 # A search ranked by relevance ranks the newest this many matches, the older ones following newest
 # first, so that its cost does not grow with the matches (server/api/ranking.py); 0 ranks them all.
-SEARCH_RANK_WINDOW = int(os.environ.get("DETENTE_SEARCH_RANK_WINDOW", "1000"))
+SEARCH_RANK_WINDOW = int(os.environ.get("DETENTE_SEARCH_RANK_WINDOW", "500"))
 
 # Throttling counts requests in the default cache, and lists keep their counts there. Without
 # REDIS_URL that is Django's per-process memory, so each gunicorn worker on each server counts on

@@ -134,7 +134,7 @@ class TextSearchFilter(SearchFilter):
                 "Full-text search, most relevant first, each result with a highlighted snippet: "
                 'words (all must match), "a phrase", a prefix*, OR between alternatives, -word '
                 "to exclude. A query that reads two ways (a dangling OR or -, a lone *) is a 400. "
-                "Relevance ranks a window of the newest matches (1,000 unless the deployment sets "
+                "Relevance ranks a window of the newest matches (500 unless the deployment sets "
                 "another size); older matches follow, newest first."
             )
         return parameters

@@ -5,7 +5,9 @@ Ranking a match means reading it (FTS5's bm25, PostgreSQL's ``ts_rank``), so a w
 a second on PostgreSQL) for a page of 50. Relevance therefore ranks a window: the newest
 ``settings.SEARCH_RANK_WINDOW`` matches (by id, that is, the most recently added), most relevant
 first; the older matches follow, newest first. A search matching no more than the window (and
-every search, with a window of 0) is ranked whole: exact relevance.
+every search, with a window of 0) is ranked whole: exact relevance. With a window of 500 a page
+of such a search takes 10 ms on SQLite at a million statements, against 7 ms at ten thousand
+(where it matches 407, all ranked) and 94 ms ranking every match (``bench/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ Row = dict[str, Any]
 class RankedMatches:
     """A relevance-ranked list as pagination slices it (the count comes from the list's own)."""
 
-    def __init__(self, ranked: QuerySet[Any], window: int) -> None:
+    def __init__(self, ranked: QuerySet[Any], window: int, matches: int) -> None:
         self.ranked = ranked  # the matches' ids (and rank), most relevant first
         self.window = window
+        self.matches = matches  # how many there are (the list's count)
         self._threshold: int | None = None
         self._found_threshold = False
 
@@ -48,7 +51,7 @@ class RankedMatches:
         """The lowest id in the window, or None when every match is ranked."""
         if not self._found_threshold:
             self._found_threshold = True
-            if self.window > 0:
+            if 0 < self.window < self.matches:
                 ids = search.newest_first(self.ranked).values_list("id", flat=True)
                 last = list(ids[self.window - 1 : self.window])
                 self._threshold = last[0] if last else None

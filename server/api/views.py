@@ -35,6 +35,7 @@ from server.diplomacy.models import Official, Record, Reviewed
 from server.diplomacy.revisions import revision_entries
 
 from .conditional import etag_for, expected_versions, not_modified
+from .counts import cached_count
 from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
 from .facets import facet_counts
 from .ranking import RankedMatches
@@ -218,7 +219,9 @@ class RecordViewSet(viewsets.ModelViewSet):
         if ordering_columns is None:
             # Ranked by relevance (within a window of the newest matches), the page's ids are
             # found first, then only those rows are read with their related records.
-            ranked = RankedMatches(ranked_ids(queryset), settings.SEARCH_RANK_WINDOW)
+            matches = cached_count(queryset, self.count_question)
+            window = settings.SEARCH_RANK_WINDOW
+            ranked = RankedMatches(ranked_ids(queryset), window, matches)
             # Sliced like a queryset; counted as the list's records (``counted_queryset``).
             found: Rows | None = self.paginate_queryset(cast(Any, ranked))
             assert found is not None, "every list is paginated"
