@@ -12,6 +12,7 @@ of such a search takes 10 ms on SQLite at a million statements, against 7 ms at 
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -28,13 +29,11 @@ class RankedMatches:
         self.ranked = ranked  # the matches' ids (and rank), most relevant first
         self.window = window
         self.matches = matches  # how many there are (the list's count)
-        self._threshold: int | None = None
-        self._found_threshold = False
 
     def __getitem__(self, page: slice) -> list[Row]:
         start, stop = page.start or 0, page.stop
         assert stop is not None, "a page has an end"
-        threshold = self.threshold()
+        threshold = self.threshold
         if threshold is None:
             return list(self.ranked[start:stop])
         rows: list[Row] = []
@@ -47,12 +46,11 @@ class RankedMatches:
             rows += older[skipped : skipped + wanted]
         return rows
 
+    @cached_property
     def threshold(self) -> int | None:
         """The lowest id in the window, or None when every match is ranked."""
-        if not self._found_threshold:
-            self._found_threshold = True
-            if 0 < self.window < self.matches:
-                ids = search.newest_first(self.ranked).values_list("id", flat=True)
-                last = list(ids[self.window - 1 : self.window])
-                self._threshold = last[0] if last else None
-        return self._threshold
+        if not 0 < self.window < self.matches:
+            return None
+        ids = search.newest_first(self.ranked).values_list("id", flat=True)
+        last = list(ids[self.window - 1 : self.window])
+        return last[0] if last else None

@@ -394,7 +394,7 @@ def _as_rows(queryset: QuerySet[Any], *columns: str) -> QuerySet[Any]:
     # What the queryset computes goes along: its order may use it, and values() must name it.
     computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
     named = dict.fromkeys([*columns, *computed])
-    return queryset.prefetch_related(None).select_related(None).values(*named)
+    return _unjoined(queryset).values(*named)
 
 
 def rows_by_id(queryset: QuerySet[Any], plan: Plan, ids: list[Any]) -> list[Row]:

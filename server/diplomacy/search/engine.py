@@ -98,23 +98,32 @@ def snippets(
 
 def from_id(queryset: QuerySet[Any], lowest: int) -> QuerySet[Any]:
     """The matches (of ``matching``) whose id is ``lowest`` or more."""
-    if _vendor(queryset) == "sqlite":
-        fts = fts_table(queryset.model._meta.db_table)
-        return queryset.extra(where=[f'"{fts}".rowid >= %s'], params=[lowest])
-    return queryset.filter(id__gte=lowest)
+    return _id_bound(queryset, ">=", lowest)
 
 
 def below_id(queryset: QuerySet[Any], bound: int) -> QuerySet[Any]:
     """The matches whose id is below ``bound``."""
-    if _vendor(queryset) == "sqlite":
-        fts = fts_table(queryset.model._meta.db_table)
-        return queryset.extra(where=[f'"{fts}".rowid < %s'], params=[bound])
-    return queryset.filter(id__lt=bound)
+    return _id_bound(queryset, "<", bound)
 
 
 def newest_first(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The matches, highest id first."""
-    if _vendor(queryset) == "sqlite":
-        fts = fts_table(queryset.model._meta.db_table)
-        return queryset.order_by().extra(order_by=[f"-{fts}.rowid"])
-    return queryset.order_by("-id")
+    fts = _rowid_table(queryset)
+    if fts is None:
+        return queryset.order_by("-id")
+    return queryset.order_by().extra(order_by=[f"-{fts}.rowid"])
+
+
+def _id_bound(queryset: QuerySet[Any], operator: str, value: int) -> QuerySet[Any]:
+    fts = _rowid_table(queryset)
+    if fts is None:
+        lookup = {">=": "gte", "<": "lt"}[operator]
+        return queryset.filter(**{f"id__{lookup}": value})
+    return queryset.extra(where=[f'"{fts}".rowid {operator} %s'], params=[value])
+
+
+def _rowid_table(queryset: QuerySet[Any]) -> str | None:
+    """The FTS5 table whose rowid stands for the matches' ids (SQLite), or None."""
+    if _vendor(queryset) != "sqlite":
+        return None
+    return fts_table(queryset.model._meta.db_table)
