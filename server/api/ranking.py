@@ -12,7 +12,6 @@ of such a search takes 10 ms on SQLite at a million statements, against 7 ms at 
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -33,24 +32,15 @@ class RankedMatches:
     def __getitem__(self, page: slice) -> list[Row]:
         start, stop = page.start or 0, page.stop
         assert stop is not None, "a page has an end"
-        threshold = self.threshold
-        if threshold is None:
+        if not 0 < self.window < self.matches:
             return list(self.ranked[start:stop])
+        # One query for a page within the window or past it, two for a page across its end.
         rows: list[Row] = []
         if start < self.window:
-            rows += search.from_id(self.ranked, threshold)[start:stop]
+            rows += search.newest(self.ranked, self.window)[start : min(stop, self.window)]
         wanted = stop - start - len(rows)
         if wanted > 0:
             skipped = max(start - self.window, 0)
-            older = search.newest_first(search.below_id(self.ranked, threshold)).values("id")
+            older = search.older(self.ranked, self.window).values("id")
             rows += older[skipped : skipped + wanted]
         return rows
-
-    @cached_property
-    def threshold(self) -> int | None:
-        """The lowest id in the window, or None when every match is ranked."""
-        if not 0 < self.window < self.matches:
-            return None
-        ids = search.newest_first(self.ranked).values_list("id", flat=True)
-        last = list(ids[self.window - 1 : self.window])
-        return last[0] if last else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from server.api.ranking import RankedMatches
+from server.api.rows import ranked_ids
 from server.diplomacy import search
 from server.diplomacy.models import Contact, Official, Source, Statement
 from server.diplomacy.search.schema import fts_table
@@ -248,3 +250,21 @@ def test_a_window_applies_after_the_filters(api, settings):
     windowed = _ids(found(api, "statements", "zorbanite", kind="quote"))
     newest = quotes[-2:]
     assert windowed == [pk for pk in exact if pk in newest] + [quotes[0]]
+
+
+def test_a_windowed_page_reads_its_ids_in_one_query_or_two_across_the_window_end(
+    django_assert_num_queries,
+):
+    made = [factories.statement(text=text).pk for text in WINDOW_TEXTS]
+    matches = search.matching(Statement.objects.all(), search.parse("zorbanite"))
+    ranked = ranked_ids(matches.order_by("search_rank", "id"))
+    pages = RankedMatches(ranked, window=3, matches=len(made))
+    with django_assert_num_queries(1):
+        within = [row["id"] for row in pages[0:3]]
+    with django_assert_num_queries(1):
+        past = [row["id"] for row in pages[3:6]]
+    with django_assert_num_queries(2):
+        across = [row["id"] for row in pages[2:4]]
+    assert sorted(within) == made[3:]
+    assert past == made[2::-1]
+    assert across == [within[2], past[0]]

@@ -8,20 +8,19 @@ in the writing transaction (``document_of``, ``refresh_dependants``), the databa
 from __future__ import annotations
 
 from .documents import contact_document, official_document, source_document, statement_document
-from .engine import below_id, from_id, matching, newest_first, snippets
+from .engine import matching, newest, older, snippets
 from .indexing import document_of, rebuild, refresh_dependants
 from .query import Query, SearchSyntaxError, parse
 
 __all__ = [
     "Query",
     "SearchSyntaxError",
-    "below_id",
     "contact_document",
     "document_of",
-    "from_id",
     "matching",
-    "newest_first",
+    "newest",
     "official_document",
+    "older",
     "parse",
     "rebuild",
     "refresh_dependants",

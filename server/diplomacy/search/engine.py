@@ -91,35 +91,41 @@ def snippets(
         return {pk: _highlighted(text or "") for pk, text in cursor.fetchall()}
 
 
-# A window of the newest matches (``server.api.ranking``) is bounded by id. On SQLite the bound
-# and the order go on the index's rowid (the record's id), which FTS5 seeks and walks in order:
-# on the table's id, the join would read and rank every match first.
+# A window of the newest matches (``server.api.ranking``) is bounded by id, in one query: a
+# subquery walks the matches' ids downwards to the newest ``count``. It is written out whole, not
+# nested by the ORM, which would alias its tables and so tie the raw match condition to the outer
+# query's row. On SQLite the bound and the order go on the index's rowid (the record's id), which
+# FTS5 seeks and walks in order; on the table's id, the join would read and rank every match
+# first. On PostgreSQL the window is the subquery's ids, which the planner knows to be few, so it
+# ranks them through the primary key instead of reading every match the full-text index finds.
 
 
-def from_id(queryset: QuerySet[Any], lowest: int) -> QuerySet[Any]:
-    """The matches (of ``matching``) whose id is ``lowest`` or more."""
-    return _id_bound(queryset, ">=", lowest)
+def newest(queryset: QuerySet[Any], count: int) -> QuerySet[Any]:
+    """The matches (of ``matching``) among its newest ``count``, in the queryset's order."""
+    if _rowid_table(queryset) is None:
+        return _id_within(queryset, "IN", _newest_first(queryset)[:count])
+    return _id_within(queryset, ">=", _newest_first(queryset)[count - 1 : count])
 
 
-def below_id(queryset: QuerySet[Any], bound: int) -> QuerySet[Any]:
-    """The matches whose id is below ``bound``."""
-    return _id_bound(queryset, "<", bound)
+def older(queryset: QuerySet[Any], count: int) -> QuerySet[Any]:
+    """The matches older than its newest ``count``, newest first."""
+    return _newest_first(_id_within(queryset, "<", _newest_first(queryset)[count - 1 : count]))
 
 
-def newest_first(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """The matches, highest id first."""
+def _newest_first(queryset: QuerySet[Any]) -> QuerySet[Any]:
     fts = _rowid_table(queryset)
     if fts is None:
         return queryset.order_by("-id")
     return queryset.order_by().extra(order_by=[f"-{fts}.rowid"])
 
 
-def _id_bound(queryset: QuerySet[Any], operator: str, value: int) -> QuerySet[Any]:
+def _id_within(queryset: QuerySet[Any], operator: str, ids: QuerySet[Any]) -> QuerySet[Any]:
+    # The first column is the id: a distinct list also selects the order's column.
+    sql, params = ids.values("id").query.sql_with_params()
     fts = _rowid_table(queryset)
-    if fts is None:
-        lookup = {">=": "gte", "<": "lt"}[operator]
-        return queryset.filter(**{f"id__{lookup}": value})
-    return queryset.extra(where=[f'"{fts}".rowid {operator} %s'], params=[value])
+    column = f'"{fts}".rowid' if fts else f'"{queryset.model._meta.db_table}"."id"'
+    where = f'{column} {operator} (SELECT "id" FROM ({sql}) AS "window")'
+    return queryset.extra(where=[where], params=list(params))
 
 
 def _rowid_table(queryset: QuerySet[Any]) -> str | None:
