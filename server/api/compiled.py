@@ -65,35 +65,41 @@ _cache: WeakKeyDictionary[QuerySet[Any], dict[tuple[Any, ...], _Compiled | None]
 
 def rows_for(
     source: QuerySet[Any],
-    prepare: Callable[[QuerySet[Any]], QuerySet[Any]],
+    read: Callable[[QuerySet[Any], Sequence[str]], QuerySet[Any]],
     lookup: str,
     ids: Sequence[Any],
     columns: Sequence[str],
 ) -> list[Row]:
-    """``prepare(source).filter(<lookup>__in=ids).values(*columns)`` as a list of rows.
+    """``read(source.filter(<lookup>__in=ids), columns)`` as a list of rows, where ``read``
+    gives a queryset's ``.values()`` with these columns.
 
     ``source`` keys the compiled query, so it must not change once given (a selector's
-    ``Prefetch`` queryset, made once); ``prepare`` strips what a values read does not use.
+    ``Prefetch`` queryset, made once), and ``read`` must read the same way every time.
     """
     connection = connections[source.db]
     key = (connection.alias, tuple(columns), lookup, len(ids))
     compiled_for_source = _cache.setdefault(source, {})
     if key not in compiled_for_source:
-        compiled_for_source[key] = _compile(prepare(source), lookup, len(ids), columns)
+        compiled_for_source[key] = _compile(source, read, lookup, len(ids), columns)
     compiled = compiled_for_source[key]
     if compiled is None:
         # Ids the database layer rewrites cannot be put back in place: the ORM reads these.
-        found = prepare(source).filter(**{f"{lookup}__in": list(ids)}).values(*columns)
-        return list(found)
+        return list(read(source.filter(**{f"{lookup}__in": list(ids)}), columns))
     return compiled.rows(connection, ids)
 
 
 def _compile(
-    queryset: QuerySet[Any], lookup: str, count: int, columns: Sequence[str]
+    source: QuerySet[Any],
+    read: Callable[[QuerySet[Any], Sequence[str]], QuerySet[Any]],
+    lookup: str,
+    count: int,
+    columns: Sequence[str],
 ) -> _Compiled | None:
     stand_ins = [_STAND_IN - index for index in range(count)]
-    query = queryset.filter(**{f"{lookup}__in": stand_ins}).values(*columns).query
-    compiler = query.get_compiler(queryset.db)
+    # Filtered before it is read: a filter after values() would join a many-valued relation
+    # (a statement's topics) a second time.
+    query = read(source.filter(**{f"{lookup}__in": stand_ins}), columns).query
+    compiler = query.get_compiler(source.db)
     sql, params = compiler.as_sql()
     params = tuple(params)
     if any(params.count(stand_in) != 1 for stand_in in stand_ins):

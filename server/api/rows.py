@@ -26,9 +26,14 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, Prefetch, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.related import ForeignKey, ManyToManyField
 from django.db.models.fields.reverse_related import ManyToOneRel
+from django.db.models.options import Options
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -339,11 +344,11 @@ class RowBuilder:
         grouped: dict[Any, list[Any]] = defaultdict(list)
         if many.slug is not None:
             columns = (many.relation, many.slug)
-            for row in rows_for(source, _unjoined, many.relation, ids, columns):
+            for row in rows_for(source, _as_rows, many.relation, ids, columns):
                 grouped[row[many.relation]].append(row[many.slug])
             return grouped
         assert many.plan is not None
-        child_rows = rows_for(source, _unjoined, many.relation, ids, many.plan.columns)
+        child_rows = rows_for(source, _as_rows, many.relation, ids, many.plan.columns)
         items = self._represent(many.plan, child_rows, inner_lookups)
         if many.plan.methods:
             aligned = [parents[row[many.relation]] for row in child_rows]
@@ -381,20 +386,63 @@ def _unjoined(queryset: QuerySet[Any]) -> QuerySet[Any]:
 def page_rows(queryset: QuerySet[Any], plan: Plan, extra: Iterable[str] = ()) -> QuerySet[Any]:
     """The list's queryset read as rows with the columns the plan (and ``extra``) need, and the
     values it computes (a search's rank), which its order may use."""
-    return _as_rows(queryset, *columns_for(plan, extra))
+    return _as_rows(queryset, columns_for(plan, extra))
 
 
 def ranked_ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The ids of the list's records in its order, with the values it computes (a search's
     rank), and nothing joined."""
-    return _as_rows(queryset, "id")
+    return _as_rows(queryset, ["id"])
 
 
-def _as_rows(queryset: QuerySet[Any], *columns: str) -> QuerySet[Any]:
+def _as_rows(queryset: QuerySet[Any], columns: Sequence[str]) -> QuerySet[Any]:
+    """The queryset's ``.values()`` with these columns, nothing joined or prefetched that they
+    do not need."""
     # What the queryset computes goes along: its order may use it, and values() must name it.
     computed = [*queryset.query.extra_select, *queryset.query.annotation_select]
     named = dict.fromkeys([*columns, *computed])
-    return _unjoined(queryset).values(*named)
+    # SQLite plans joins cheaply, and runs one lookup per joined record faster than one per column.
+    planned_alone = connections[queryset.db].vendor == "postgresql"
+    looked_up = {
+        name: _looked_up(queryset.model._meta, name) if planned_alone else None for name in named
+    }
+    plain = [name for name, subquery in looked_up.items() if subquery is None]
+    return _unjoined(queryset).values(
+        *plain, **{name: subquery for name, subquery in looked_up.items() if subquery}
+    )
+
+
+@cache
+def _looked_up(meta: Options[Any], column: str) -> RawSQL | None:
+    """A related record's column (``speaker__name``) as a subquery on the record's key, or None
+    for the model's own columns, a key's target (the key itself) and deeper lookups.
+
+    A join per related record makes PostgreSQL's planner weigh every order of the page's tables,
+    which cost more than running the query (1.2 of 1.6 ms for a page of statements); a subquery
+    per column is planned alone and runs once per row of the page, through the primary key. It
+    is written out once, so that a request does not resolve a queryset per column, and names the
+    outer table as itself: it is for top-level reads."""
+    relation_name, _, rest = column.partition(LOOKUP_SEP)
+    if not rest or LOOKUP_SEP in rest:
+        return None
+    try:
+        relation = meta.get_field(relation_name)
+    except FieldDoesNotExist:
+        return None
+    if not isinstance(relation, ForeignKey) or rest == relation.target_field.name:
+        return None
+    related: Any = relation.related_model
+    target = related._meta.get_field(rest)
+    if target.is_relation or target.column is None:
+        return None
+    name = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    # Aliased, so that a key to the record's own table still names the outer row.
+    alias, key = name("related"), name(str(relation.target_field.column))
+    sql = (
+        f"SELECT {alias}.{name(target.column)} FROM {name(related._meta.db_table)} {alias} "
+        f"WHERE {alias}.{key} = {name(meta.db_table)}.{name(relation.column)}"
+    )
+    return RawSQL(sql, (), output_field=target)
 
 
 def rows_by_id(queryset: QuerySet[Any], plan: Plan, ids: list[Any]) -> list[Row]:
