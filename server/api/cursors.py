@@ -14,8 +14,6 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from functools import reduce
-from operator import and_, or_
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,36 +76,22 @@ def _field(model: type[Model], name: str) -> Any:
     return model._meta.get_field(name)
 
 
-def rows_after(model: type[Model], columns: Ordering, position: Sequence[Any]) -> Q:
-    """The rows after ``position`` in the order ``columns`` give, empty values last."""
-    alternatives = []
-    for index, (name, descending) in enumerate(columns):
-        value = position[index]
-        if value is None:
-            continue  # nothing comes after an empty value in its own column (they are last)
-        beyond = Q(**{f"{name}__lt" if descending else f"{name}__gt": value})
-        if _field(model, name).null:
-            beyond |= Q(**{f"{name}__isnull": True})
-        same_before = [_equal(columns[j][0], position[j]) for j in range(index)]
-        alternatives.append(reduce(and_, [*same_before, beyond]))
-    return reduce(or_, alternatives) if alternatives else Q(pk__in=[])
-
-
 def runs_after(model: type[Model], columns: Ordering, position: Sequence[Any]) -> list[Q]:
-    """The rows after ``position``, as consecutive runs of the list's order: the rows whose
-    first column is set, from the position on, then (if it can be empty) those where it is
-    empty. Each run is a range an index on the order can seek into; one condition for both,
-    an OR with ``IS NULL``, would have the database read the index from the top."""
+    """The rows after ``position``, as consecutive runs of the list's order, each a range an
+    index on the order can seek into: the rest of the rows tied with the position on its first
+    column (themselves in runs, column by column), then those beyond it, then (if it can be
+    empty) those where it is empty. One condition for all, with ORs, would have the database
+    read every row of the position's run that comes before it (a run of a year's statements)."""
+    if not columns:
+        return []  # no row comes after the position among rows tied on every column
     (first, descending), rest = columns[0], columns[1:]
-    value, tail = position[0], rows_after(model, rest, position[1:])
+    value = position[0]
+    tied = [_equal(first, value) & run for run in runs_after(model, rest, position[1:])]
     if value is None:
-        return [Q(**{f"{first}__isnull": True}) & tail]
-    reached = Q(**{f"{first}__lte" if descending else f"{first}__gte": value})
+        return tied  # empty values are last: nothing else comes after them
     beyond = Q(**{f"{first}__lt" if descending else f"{first}__gt": value})
-    runs = [reached & (beyond | (Q(**{first: value}) & tail))]
-    if _field(model, first).null:
-        runs.append(Q(**{f"{first}__isnull": True}))
-    return runs
+    empty = [Q(**{f"{first}__isnull": True})] if _field(model, first).null else []
+    return [*tied, beyond, *empty]
 
 
 def _equal(name: str, value: Any) -> Q:
