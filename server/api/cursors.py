@@ -14,6 +14,8 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from functools import reduce
+from operator import and_, or_
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -77,21 +79,47 @@ def _field(model: type[Model], name: str) -> Any:
 
 
 def runs_after(model: type[Model], columns: Ordering, position: Sequence[Any]) -> list[Q]:
-    """The rows after ``position``, as consecutive runs of the list's order, each a range an
-    index on the order can seek into: the rest of the rows tied with the position on its first
-    column (themselves in runs, column by column), then those beyond it, then (if it can be
-    empty) those where it is empty. One condition for all, with ORs, would have the database
-    read every row of the position's run that comes before it (a run of a year's statements)."""
-    if not columns:
-        return []  # no row comes after the position among rows tied on every column
+    """The rows after ``position`` as consecutive runs of the list's order, read one query each
+    until a page is full, each a range an index on the order can seek into.
+
+    First the rows tied with the position on every column but the last (a run of one year's
+    statements, in id order), then the other rows from the position's first column on, then (if
+    it can be empty) the rows where it is empty. Read with the second run, the first would have
+    the database walk every row of its run before the position; a run for each column instead
+    would cost a query each at the end of a list, where every run is short."""
     (first, descending), rest = columns[0], columns[1:]
     value = position[0]
-    tied = [_equal(first, value) & run for run in runs_after(model, rest, position[1:])]
+    within = _after_among_tied(model, rest, position[1:])
+    runs = [_equal(first, value) & within[-1]] if within else []
+    tied_later = _equal(first, value) & reduce(or_, within[:-1]) if len(within) > 1 else None
     if value is None:
-        return tied  # empty values are last: nothing else comes after them
+        # Empty values are last: only rows tied with the position on it come after.
+        return [*runs, tied_later] if tied_later is not None else runs
     beyond = Q(**{f"{first}__lt" if descending else f"{first}__gt": value})
-    empty = [Q(**{f"{first}__isnull": True})] if _field(model, first).null else []
-    return [*tied, beyond, *empty]
+    if tied_later is not None:
+        reached = Q(**{f"{first}__lte" if descending else f"{first}__gte": value})
+        beyond = reached & (beyond | tied_later)
+    runs.append(beyond)
+    if _field(model, first).null:
+        runs.append(Q(**{f"{first}__isnull": True}))
+    return runs
+
+
+def _after_among_tied(model: type[Model], columns: Ordering, position: Sequence[Any]) -> list[Q]:
+    """The rows after ``position`` in the order ``columns`` give (empty values last), as one
+    alternative per column, in column order: the last holds the rows tied on every column but
+    the last, which come first in the list's order."""
+    alternatives = []
+    for index, (name, descending) in enumerate(columns):
+        value = position[index]
+        if value is None:
+            continue  # nothing comes after an empty value in its own column (they are last)
+        beyond = Q(**{f"{name}__lt" if descending else f"{name}__gt": value})
+        if _field(model, name).null:
+            beyond |= Q(**{f"{name}__isnull": True})
+        same_before = [_equal(columns[j][0], position[j]) for j in range(index)]
+        alternatives.append(reduce(and_, [*same_before, beyond]))
+    return alternatives
 
 
 def _equal(name: str, value: Any) -> Q:
