@@ -1,8 +1,9 @@
 """Lists built from ``.values()`` rows: a serializer's representation without model instances.
 
 A page of a list is the same JSON a ``ModelSerializer`` gives for its records, but read as plain
-rows: one query for the page with its related records joined, then one per nested list (topics,
-citations, participants, posts held) for the whole page. Reading attributes field by field
+rows: one query for the page with its related records' columns (joined on SQLite, a subquery
+each on PostgreSQL: ``_looked_up``), then one per nested list (topics, citations, participants,
+posts held) for the whole page. Reading attributes field by field
 through DRF, and building a model instance per row and a queryset per prefetched row, cost more
 than the queries themselves; here a row costs a few dictionary lookups.
 
@@ -58,7 +59,7 @@ _AS_IS = (
 
 @dataclass
 class _Column:
-    """A field read from one column (a plain value, or a related record's through a join)."""
+    """A field read from one column (a plain value, or a related record's)."""
 
     name: str
     column: str
@@ -83,7 +84,7 @@ class _Url:
 
 @dataclass
 class _Brief:
-    """A related record in its brief shape, from the columns joined under ``prefix``."""
+    """A related record in its brief shape, from its columns read under ``prefix``."""
 
     name: str
     id_column: str

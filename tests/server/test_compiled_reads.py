@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 COLUMNS = ("id", "source__id", "source__title", "excerpt", "locator", "statement_id")
 
 
-def _unjoined(queryset: QuerySet[Any], columns: Any) -> QuerySet[Any]:
+def _read_rows(queryset: QuerySet[Any], columns: Any) -> QuerySet[Any]:
     return queryset.select_related(None).values(*columns)
 
 
@@ -40,9 +40,9 @@ def test_rows_equal_the_orms_for_other_ids_of_the_same_number() -> None:
     cited = _cited_statement_ids()
     assert len(cited) >= 4, "the article's statements cite their passages"
     first, second = cited[:2], cited[2:4]
-    read_first = rows_for(source, _unjoined, "statement", first, COLUMNS)
+    read_first = rows_for(source, _read_rows, "statement", first, COLUMNS)
     # Same shape and number of ids: the compiled query is reused, with the new ids in place.
-    read_second = rows_for(source, _unjoined, "statement", second, COLUMNS)
+    read_second = rows_for(source, _read_rows, "statement", second, COLUMNS)
     assert read_first == _orm_rows(source, "statement", first, COLUMNS)
     assert read_second == _orm_rows(source, "statement", second, COLUMNS)
     assert read_first
@@ -58,7 +58,7 @@ def test_each_number_of_ids_is_compiled_once_and_read_in_one_query() -> None:
     for count in (1, 2, len(set(statements))):
         ids = sorted(set(statements))[:count]
         with CaptureQueriesContext(connection) as queries:
-            found = rows_for(source, _unjoined, "statements", ids, columns)
+            found = rows_for(source, _read_rows, "statements", ids, columns)
         assert len(queries) == 1
         assert found == _orm_rows(source, "statements", ids, columns)
     assert len(compiled._cache[source]) == 3

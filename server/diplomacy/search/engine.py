@@ -104,12 +104,16 @@ def newest(queryset: QuerySet[Any], count: int) -> QuerySet[Any]:
     """The matches (of ``matching``) among its newest ``count``, in the queryset's order."""
     if _rowid_table(queryset) is None:
         return _id_within(queryset, "IN", _newest_first(queryset)[:count])
-    return _id_within(queryset, ">=", _newest_first(queryset)[count - 1 : count])
+    return _id_within(queryset, ">=", _oldest_of_newest(queryset, count))
 
 
 def older(queryset: QuerySet[Any], count: int) -> QuerySet[Any]:
     """The matches older than its newest ``count``, newest first."""
-    return _newest_first(_id_within(queryset, "<", _newest_first(queryset)[count - 1 : count]))
+    return _newest_first(_id_within(queryset, "<", _oldest_of_newest(queryset, count)))
+
+
+def _oldest_of_newest(queryset: QuerySet[Any], count: int) -> QuerySet[Any]:
+    return _newest_first(queryset)[count - 1 : count]
 
 
 def _newest_first(queryset: QuerySet[Any]) -> QuerySet[Any]:
