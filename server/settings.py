@@ -56,9 +56,9 @@ MIDDLEWARE = [
     "server.api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # An ETag on every GET answer that has none (lists: a digest of the body), and a 304 to a
-    # matching If-None-Match.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # An ETag on every successful answer (a digest of its body), and a 304 to a matching
+    # If-None-Match.
+    "server.api.conditional.RepresentationETagMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -249,6 +249,11 @@ class Record(Model):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    # The ETag of the response the record was read from (a digest of that representation), which
+    # ``refresh`` sends back; not part of the record's JSON.
+    etag: str | None = dataclasses.field(
+        default=None, compare=False, repr=False, metadata={"client_only": True}
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -501,6 +506,8 @@ def _parse_dataclass(cls: type, data: Any, where: str) -> Any:
     hints = _hints(cls)
     values: dict[str, Any] = {}
     for field in dataclasses.fields(cls):
+        if field.metadata.get("client_only"):
+            continue
         if field.name in data:
             values[field.name] = _parse(
                 hints[field.name], data[field.name], f"{where}.{field.name}"
@@ -565,7 +572,8 @@ def _dump(value: Any) -> Any:
         return {
             field.name: _dump(getattr(value, field.name))
             for field in dataclasses.fields(cast(Any, value))
-            if not (field.metadata.get("omit_none") and getattr(value, field.name) is None)
+            if not field.metadata.get("client_only")
+            and not (field.metadata.get("omit_none") and getattr(value, field.name) is None)
         }
     if isinstance(value, tuple | list):
         return [_dump(item) for item in value]

@@ -40,6 +40,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from server.diplomacy.dates import partial_date_text
+from server.diplomacy.visibility import Audience, is_claim
 
 from .compiled import rows_for
 from .fields import PartialDateField
@@ -84,11 +85,13 @@ class _Url:
 
 @dataclass
 class _Brief:
-    """A related record in its brief shape, from its columns read under ``prefix``."""
+    """A related record in its brief shape, from its columns read under ``prefix``; for a claim,
+    with its review state, so that a record the audience does not see reads as null."""
 
     name: str
     id_column: str
     plan: Plan
+    state_column: str | None = None
 
 
 @dataclass
@@ -169,8 +172,9 @@ def _plan_field(
     elif isinstance(field_, BriefRelatedField):
         related = _related_prefix(plan, source)
         brief = _plan(field_.brief(), prefix=related)
-        plan.columns += brief.columns
-        plan.row_fields.append(_Brief(name, related + "id", brief))
+        state = related + "review_state" if is_claim(brief.model) else None
+        plan.columns += [*brief.columns, *([state] if state else [])]
+        plan.row_fields.append(_Brief(name, related + "id", brief, state))
     elif isinstance(field_, serializers.SlugRelatedField):
         column = _related_prefix(plan, source) + field_.slug_field
         plan.columns.append(column)
@@ -251,17 +255,20 @@ def columns_for(plan: Plan, extra: Iterable[str] = ()) -> list[str]:
 
 
 class RowBuilder:
-    """Builds the representations of rows for one request (URLs need its host and format)."""
+    """Builds the representations of rows for one request (URLs need its host and format) and
+    its audience (``server.diplomacy.visibility``)."""
 
     def __init__(
         self,
         serializer_class: type[serializers.BaseSerializer[Any]],
         context: dict[str, Any],
         lookups: Sequence[Any],
+        audience: Audience,
     ) -> None:
         self.plan = plan_for(serializer_class)
         self.context = context
         self.lookups = lookups
+        self.audience = audience
         self._templates: dict[str, tuple[str, str]] = {}
         self._iso = _iso_datetimes()
         # Per plan (plans live as long as the process, so their ids are theirs).
@@ -322,9 +329,16 @@ class RowBuilder:
             return url
         assert isinstance(part, _Brief)
         id_column, inner = part.id_column, self._getters(part.plan)
+        state_column, audience = part.state_column, self.audience
 
         def brief(row: Row) -> Row | None:
             if row[id_column] is None:
+                return None
+            if (
+                state_column is not None
+                and audience is not None
+                and row[state_column] not in audience
+            ):
                 return None
             return {name: get(row) for name, get in inner}
 

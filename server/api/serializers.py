@@ -12,6 +12,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.reverse import preserve_builtin_query_params
 
+from server.diplomacy.visibility import PUBLIC, is_claim, sees
+
 
 class StrictFieldsMixin:
     """A body naming a field the resource does not have, or one it sets itself, is a 400.
@@ -122,4 +124,9 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return self.brief(context=self.context)
 
     def to_representation(self, value: Any) -> Any:
+        # A claim the reader's audience does not see reads as null, as in rows (``rows._Brief``).
+        if is_claim(type(value)) and not sees(
+            self.context.get("audience", PUBLIC), value.review_state
+        ):
+            return None
         return self._brief_serializer.to_representation(value)

@@ -33,12 +33,14 @@ from server.api.filters import REVIEW_CHOICES
 from server.diplomacy import search, selectors, services
 from server.diplomacy.models import Official, Record, Reviewed
 from server.diplomacy.revisions import revision_entries
+from server.diplomacy.visibility import EVERY_STATE, PUBLIC, Audience
 
-from .conditional import etag_for, expected_versions, not_modified
+from .conditional import MalformedTag, if_match, representation_tag
 from .counts import cached_count
 from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
 from .facets import facet_counts
 from .ranking import RankedMatches
+from .renderers import FastJSONRenderer
 from .rows import RowBuilder, Rows, page_rows, ranked_ids, rows_by_id
 
 AS_OF = OpenApiParameter(
@@ -58,6 +60,8 @@ REVIEW = OpenApiParameter(
 DETAIL_PARAMETERS = frozenset({"format", "as_of"})
 HISTORY_PARAMETERS = frozenset({"format", "limit", "offset"})
 REVIEW_VALUES = frozenset(value for value, _label in REVIEW_CHOICES)
+# Reads of one record at its own URL, where a curator sees it whatever its review state.
+ONE_RECORD_READS = frozenset({"retrieve", "history"})
 NOT_FILTERING = frozenset({"limit", "offset", "cursor", "ordering", "format", "facet"})
 
 
@@ -124,12 +128,13 @@ class RecordViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Any]:
         return _shown(type(self), self.review_states()).all()
 
-    def review_states(self) -> frozenset[str] | None:
-        """The review states this read shows (None: all). Anonymous readers and readers without
-        the change permission see reviewed claims only; curators may ask for others (``review``).
-        Writes see every record."""
+    def review_states(self) -> Audience:
+        """The audience of this read: the review states it shows (None: all). Anonymous readers
+        and readers without the change permission see reviewed claims only; curators see every
+        state of a record at its own URL (its detail, history and ``as_of``) and, in lists,
+        reviewed claims unless they ask for others (``review``). Writes see every record."""
         if self.request.method not in SAFE_METHODS or not self.reviewed_claims:
-            return None
+            return EVERY_STATE
         asked = self.request.query_params.getlist("review")
         unknown = sorted(set(asked) - REVIEW_VALUES)
         if unknown:
@@ -137,13 +142,19 @@ class RecordViewSet(viewsets.ModelViewSet):
             raise ValidationError(
                 {"review": [f'"{value}" is not one of: {choices}.' for value in unknown]}
             )
-        states = None if "all" in asked else frozenset(asked or selectors.PUBLIC)
-        if states != selectors.PUBLIC and not self._is_curator():
+        curator = self._is_curator()
+        if not asked:
+            return EVERY_STATE if curator and self.action in ONE_RECORD_READS else PUBLIC
+        states = None if "all" in asked else frozenset(asked)
+        if states != PUBLIC and not curator:
             raise PermissionDenied(
                 "Only curators (who may change these records) can read records under review; "
                 "leave out `review`, or use review=reviewed."
             )
         return states
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "audience": self.review_states()}
 
     def _is_curator(self) -> bool:
         opts = self.model._meta
@@ -245,7 +256,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def _row_builder(self, queryset: QuerySet[Any], **context: Any) -> RowBuilder:
         lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]
         context = {**self.get_serializer_context(), **context}
-        return RowBuilder(self.get_serializer_class(), context, lookups)
+        return RowBuilder(self.get_serializer_class(), context, lookups, context["audience"])
 
     def _export(self, request: Request, queryset: QuerySet[Any], export_format: str) -> Any:
         paging = sorted({"limit", "offset", "cursor", "facet"} & set(request.query_params))
@@ -275,59 +286,60 @@ class RecordViewSet(viewsets.ModelViewSet):
                 {name: [f"Unknown query parameter. Known: {known}."] for name in unknown}
             )
 
-    def _with_etag(self, response: Response, version: int) -> Response:
-        response["ETag"] = etag_for(version)
-        return response
-
     @extend_schema(parameters=[AS_OF])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self._reject_unknown_parameters(request, self._known_parameters(DETAIL_PARAMETERS))
         if "as_of" in request.query_params:
-            record = selectors.record_as_of(
-                self.model, self._pk(), _parse_as_of(request.query_params["as_of"])
-            )
+            when = _parse_as_of(request.query_params["as_of"])
+            record = selectors.record_as_of(self.model, self._pk(), when, self.review_states())
             if record is None:
-                raise NotFound("The record did not exist at that time.")
-            if not selectors.shown_in_review_states(record, self.review_states()):
-                raise NotFound("The record was not reviewed at that time.")
-            if not_modified(request, record.version):
-                return self._not_modified(record.version)
-            return self._with_etag(Response(self.get_serializer(record).data), record.version)
-        # The record as it is now: read as a row, like a list's (no object-level permissions
-        # apply to reads, so there is no instance to check).
+                raise NotFound("The record did not exist at that time, or was not public then.")
+            return Response(self.get_serializer(record).data)
+        found = self._detail(self._pk())
+        if found is None:
+            raise Http404
+        return Response(found)
+
+    def _detail(self, pk: int) -> dict[str, Any] | None:
+        """The record as it is now, as this reader sees it: read as a row, like a list's (no
+        object-level permissions apply to reads, so there is no instance to check)."""
         queryset = self.get_queryset()
         builder = self._row_builder(queryset)
-        found = list(page_rows(queryset.filter(pk=self._pk()), builder.plan))
-        if not found:
-            raise Http404
-        version = found[0]["version"]
-        if not_modified(request, version):
-            return self._not_modified(version)
-        return self._with_etag(Response(builder.represent(found)[0]), version)
+        found = list(page_rows(queryset.filter(pk=pk), builder.plan))
+        return builder.represent(found)[0] if found else None
 
-    def _not_modified(self, version: int) -> Response:
-        return self._with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), version)
+    def _expected_versions(self, record: Record) -> list[int] | None:
+        """The versions a write may start from, by its ``If-Match`` (None: any)."""
+        try:
+            precondition = if_match(self.request)
+        except MalformedTag as error:
+            raise ValidationError({error.header: [str(error)]}) from None
+        if precondition is None:
+            return None
+
+        def current_tag() -> str:
+            # The representation a JSON read of the record gives the writer now.
+            shown = self._detail(record.pk)
+            return representation_tag(FastJSONRenderer().render(shown)) if shown else ""
+
+        return precondition.expected_versions(record.version, current_tag)
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.save(user=self._user())
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().create(request, *args, **kwargs)
-        return self._with_etag(response, response.data["version"])
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         record = self.get_object()
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        serializer.save(user=self._user(), expected_version=expected_versions(request))
+        serializer.save(user=self._user(), expected_version=self._expected_versions(record))
         fresh = self.get_queryset().get(pk=record.pk)
-        return self._with_etag(Response(self.get_serializer(fresh).data), fresh.version)
+        return Response(self.get_serializer(fresh).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         record = self.get_object()
         services.record_delete(
-            record, expected_version=expected_versions(request), user=self._user()
+            record, expected_version=self._expected_versions(record), user=self._user()
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -336,19 +348,11 @@ class RecordViewSet(viewsets.ModelViewSet):
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Every revision of the record, oldest first, with the fields each one changed."""
         self._reject_unknown_parameters(request, self._known_parameters(HISTORY_PARAMETERS))
-        rows = list(selectors.record_history(self.model, self._pk()))
+        audience = self.review_states()
+        rows = selectors.history_seen(self.model, self._pk(), audience)
         if not rows:
-            raise NotFound("No record with this id has ever existed.")
-        states = self.review_states()
-        if states is not None and issubclass(self.model, Reviewed):
-            # The history of a claim is public once the claim is: now, or when it was deleted.
-            last = rows[-1].snapshot or {}
-            if last.get("review_state") not in states:
-                raise NotFound("No reviewed record has this id.")
-        if states is not None and self.model is Official:
-            for row in rows:
-                row.snapshot = selectors.snapshot_in_review_states(row.snapshot, states)
-        entries = revision_entries(rows)
+            raise NotFound("No record with this id has ever existed (that you may read).")
+        entries = revision_entries(rows, only_visible_changes=audience is not None)
         page = self.paginate_queryset(entries)
         data = RevisionSerializer(page if page is not None else entries, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
@@ -363,8 +367,7 @@ class RecordViewSet(viewsets.ModelViewSet):
             raise NotFound("No record with this id has ever existed.")
         record = services.record_restore(self.model, pk, user=self._user())
         fresh = self.get_queryset().get(pk=record.pk)
-        response = Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
-        return self._with_etag(response, fresh.version)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
     def _pk(self) -> int:
         try:
@@ -378,7 +381,7 @@ class RecordViewSet(viewsets.ModelViewSet):
 
 
 @lru_cache(maxsize=64)
-def _shown(view_class: type[RecordViewSet], review_states: frozenset[str] | None) -> QuerySet[Any]:
+def _shown(view_class: type[RecordViewSet], review_states: Audience) -> QuerySet[Any]:
     """A resource's records in these review states, built once (like the view's class-level
     queryset) and cloned for each request."""
     declared: Any = view_class.queryset

@@ -32,7 +32,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Case, F, Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from . import search, selectors, services
@@ -49,6 +49,7 @@ from .models import (
     Topic,
 )
 from .revisions import SPECS, snapshot
+from .visibility import EVERY_STATE, PUBLIC, pointers_seen, with_pointers_seen
 
 FORMAT = "detente-export"
 FORMAT_VERSION = 1
@@ -132,7 +133,7 @@ def consistent_reads() -> Iterator[None]:
 
 
 def _querysets(public: bool) -> list[tuple[str, QuerySet[Any]]]:
-    states = selectors.PUBLIC if public else None
+    states = PUBLIC if public else EVERY_STATE
     citations = Prefetch("citations", queryset=Citation.objects.order_by("id"))
     positions = Position.objects.select_related("reviewed_by").prefetch_related(citations)
     participants = Participant.objects.order_by("id")
@@ -144,13 +145,6 @@ def _querysets(public: bool) -> list[tuple[str, QuerySet[Any]]]:
         Prefetch("participants", queryset=participants), topics, citations
     )
     statements = Statement.objects.select_related("reviewed_by").prefetch_related(topics, citations)
-    if public:
-        shown = Case(
-            When(contact__review_state__in=selectors.PUBLIC, then=F("contact_id")),
-            default=Value(None),
-            output_field=models.BigIntegerField(),
-        )
-        statements = statements.annotate(exported_contact_id=shown)
     records: dict[str, QuerySet[Any]] = {
         "topics": Topic.objects.all(),
         "sources": Source.objects.all(),
@@ -158,6 +152,7 @@ def _querysets(public: bool) -> list[tuple[str, QuerySet[Any]]]:
         "contacts": selectors.in_review_states(contacts, states),
         "statements": selectors.in_review_states(statements, states),
     }
+    records = {name: with_pointers_seen(queryset, states) for name, queryset in records.items()}
     return [
         (section, _without_derived(queryset).order_by("pk"))
         for section, queryset in records.items()
@@ -173,9 +168,7 @@ def _document(item: models.Model) -> dict[str, Any]:
     if isinstance(item, Topic):
         return {"type": "topic", "id": item.pk, "slug": item.slug, "name": item.name}
     assert isinstance(item, Record)
-    record_document = snapshot(item, prefetched=True, reviewer=_username)
-    if hasattr(item, "exported_contact_id"):
-        record_document["contact"] = item.exported_contact_id
+    record_document = pointers_seen(item, snapshot(item, prefetched=True, reviewer=_username))
     return {
         "type": type_name(type(item)),
         "id": item.pk,

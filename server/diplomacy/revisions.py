@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.dateparse import parse_datetime
 
@@ -306,23 +307,72 @@ class RevisionEntry:
     changes: list[dict[str, Any]]
 
 
-def revision_entries(history_rows: Iterable[Any]) -> list[RevisionEntry]:
-    """A record's revisions, oldest first, each with what changed since the one before."""
+def revision_entries(
+    history_rows: Iterable[Any], *, only_visible_changes: bool = False
+) -> list[RevisionEntry]:
+    """A record's revisions, oldest first, each with what changed since the last one with
+    content (a deletion has none); a revision after a deletion is a restoration. With
+    ``only_visible_changes``, a change that shows no difference (one to a part the reader does
+    not see) is left out. Reviewers are shown by their username."""
+    rows = list(history_rows)
+    names = _reviewer_names(row.snapshot for row in rows)
     entries: list[RevisionEntry] = []
     previous: Any = None
-    for row in history_rows:
+    before: dict[str, Any] | None = None
+    for row in rows:
         kind = REVISION_TYPES[row.history_type]
-        if kind == "created" and previous is not None and previous.history_type == "-":
+        if kind != "deleted" and previous is not None and previous.history_type == "-":
             kind = "restored"
-        before = previous.snapshot if previous is not None else None
+        after = _named_reviewers(row.snapshot, names) if row.snapshot else None
+        changed = [] if kind == "deleted" or after is None else changes(before, after)
+        previous = row
+        if after is not None:
+            before = after
+        if only_visible_changes and kind == "changed" and not changed:
+            continue
         entries.append(
             RevisionEntry(
                 version=row.version,
                 time=row.history_date,
                 user=row.history_user.get_username() if row.history_user else None,
                 type=kind,
-                changes=[] if kind == "deleted" else changes(before, row.snapshot or {}),
+                changes=changed,
             )
         )
-        previous = row
     return entries
+
+
+def _reviewer_ids(document: dict[str, Any]) -> Iterable[Any]:
+    yield document.get("reviewed_by")
+    for post in document.get("positions", ()):
+        yield post.get("reviewed_by")
+
+
+def _reviewer_names(documents: Iterable[dict[str, Any] | None]) -> dict[int, str]:
+    """The usernames of the reviewers these snapshots name by id, in one query."""
+    ids = {
+        found
+        for document in documents
+        if document
+        for found in _reviewer_ids(document)
+        if isinstance(found, int)
+    }
+    if not ids:
+        return {}
+    users = get_user_model()._default_manager.filter(pk__in=ids)
+    return dict(users.values_list("pk", users.model.USERNAME_FIELD))
+
+
+def _named_reviewers(document: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """The snapshot with each reviewer's id replaced by the username (null if since removed)."""
+
+    def named(part: dict[str, Any]) -> dict[str, Any]:
+        reviewer = part.get("reviewed_by")
+        return (
+            part if not isinstance(reviewer, int) else {**part, "reviewed_by": names.get(reviewer)}
+        )
+
+    shown = named(document)
+    if "positions" in shown:
+        shown["positions"] = [named(post) for post in shown["positions"]]
+    return shown

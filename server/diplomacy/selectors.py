@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from . import visibility
 from .dates import PartialDate
 from .models import (
     Citation,
@@ -21,13 +22,12 @@ from .models import (
     Participant,
     Position,
     Record,
-    Reviewed,
-    ReviewState,
     Source,
     Statement,
     Topic,
 )
 from .revisions import materialise
+from .visibility import Audience, is_claim
 
 
 # Prefetches are made once, like a view's class-level queryset: lists read as rows compile their
@@ -42,11 +42,11 @@ def _topics() -> Prefetch:
     return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
 
 
-# What anonymous readers see: reviewed claims only.
-PUBLIC = frozenset({ReviewState.REVIEWED.value})
+# What anonymous readers see: reviewed claims only (``visibility``).
+PUBLIC = visibility.PUBLIC
 
 
-def _positions(review_states: Collection[str] | None = None) -> Prefetch:
+def _positions(review_states: Audience = None) -> Prefetch:
     return _positions_in(None if review_states is None else frozenset(review_states))
 
 
@@ -139,41 +139,16 @@ def official_list() -> QuerySet[Official]:
     return Official.objects.prefetch_related(_positions())
 
 
-def in_review_states(
-    queryset: QuerySet[Any], review_states: Collection[str] | None
-) -> QuerySet[Any]:
-    """Only the claims in these review states (None: all): the records themselves, or an
+def in_review_states(queryset: QuerySet[Any], review_states: Audience) -> QuerySet[Any]:
+    """Only the claims the audience sees (``visibility``): the records themselves, or an
     official's posts held."""
     if review_states is None:
         return queryset
-    if issubclass(queryset.model, Reviewed):
+    if is_claim(queryset.model):
         return queryset.filter(review_state__in=review_states)
     if queryset.model is Official:
         return queryset.prefetch_related(None).prefetch_related(_positions(review_states))
     return queryset
-
-
-def snapshot_in_review_states(
-    document: dict[str, Any] | None, review_states: Collection[str]
-) -> dict[str, Any] | None:
-    """An official's snapshot with only the posts held in these review states."""
-    if document is None or "positions" not in document:
-        return document
-    shown = [p for p in document["positions"] if p.get("review_state") in review_states]
-    return {**document, "positions": shown}
-
-
-def shown_in_review_states(record: Record, review_states: Collection[str] | None) -> bool:
-    """Whether a record rebuilt from history (``record_as_of``) is shown to such a reader; an
-    official keeps only the posts in those states."""
-    if review_states is None:
-        return True
-    if isinstance(record, Reviewed):
-        return record.review_state in review_states
-    cache = getattr(record, "_prefetched_objects_cache", {})
-    if "positions" in cache:
-        cache["positions"] = [p for p in cache["positions"] if p.review_state in review_states]
-    return True
 
 
 def source_list() -> QuerySet[Source]:
@@ -219,16 +194,31 @@ def record_history(model: type[Record], pk: int) -> QuerySet[Any]:
     return history.select_related("history_user").order_by("history_date", "history_id")
 
 
-def record_as_of(model: type[Record], pk: int, when: datetime) -> Record | None:
-    """The record as it stood at ``when``; None if it did not exist then."""
+def history_seen(model: type[Record], pk: int, audience: Audience) -> list[Any]:
+    """The revisions of a record the audience reads, oldest first, each snapshot as it sees it
+    (``visibility.revisions_seen`` and ``documents_seen``); empty if it may read none."""
+    rows = visibility.revisions_seen(model, record_history(model, pk), audience)
+    documents = visibility.documents_seen(model, [row.snapshot for row in rows], audience)
+    for row, document in zip(rows, documents, strict=True):
+        row.snapshot = document
+    return rows
+
+
+def record_as_of(model: type[Record], pk: int, when: datetime, audience: Audience) -> Record | None:
+    """The record as it stood at ``when``, as the audience sees it; None if it did not exist
+    then, or if the revision then current is not one the audience reads."""
     row = (
         model.history.filter(id=pk, history_date__lte=when)  # type: ignore[attr-defined]
         .order_by("-history_date", "-history_id")
         .first()
     )
-    if row is None or row.history_type == "-" or row.snapshot is None:
+    if row is None or row.history_type == "-":
         return None
-    record = materialise(model, pk, row.snapshot)
+    if not visibility.revision_seen(model, row.snapshot, audience):
+        return None
+    (document,) = visibility.documents_seen(model, [row.snapshot], audience)
+    assert document is not None
+    record = materialise(model, pk, document)
     record.created_at = row.created_at
     record.updated_at = row.updated_at
     return record

@@ -81,11 +81,9 @@ def timeline_rows(
     )
 
 
-def timeline_entries(
-    rows: Iterable[Sequence[Any]], review_states: Collection[str] = selectors.PUBLIC
-) -> list[TimelineEntry]:
-    """The entries of these rows, in their order, each record loaded with what it shows. A
-    statement made at a contact not in these review states shows no contact (unsaved)."""
+def timeline_entries(rows: Iterable[Sequence[Any]]) -> list[TimelineEntry]:
+    """The entries of these rows, in their order, each record loaded with what it shows (whose
+    representation applies the reader's audience to what it points at)."""
     rows = list(rows)
     wanted = {kind: [row[1] for row in rows if row[0] == kind] for kind in EntryType}
     loaded: dict[tuple[str, int], Contact | Statement] = {}
@@ -94,11 +92,6 @@ def timeline_entries(
             loaded[EntryType.CONTACT, contact.pk] = contact
     if wanted[EntryType.STATEMENT]:
         for statement in selectors.statement_list().filter(pk__in=wanted[EntryType.STATEMENT]):
-            if (
-                statement.contact is not None
-                and statement.contact.review_state not in review_states
-            ):
-                statement.contact = None
             loaded[EntryType.STATEMENT, statement.pk] = statement
     # A record deleted between the two queries is left out rather than failing the page.
     return [

@@ -102,6 +102,8 @@ RESPONSE_MODELS: dict[str, type] = {
 # Fields a list adds to its records beyond their schema: the matched passage of a search, which
 # the schema describes in the `q` parameter (see test_the_snippet_is_documented_with_q).
 LIST_ONLY_FIELDS = {"snippet"}
+# Fields the client keeps beside a record's JSON: the ETag it was read with.
+CLIENT_ONLY_FIELDS = {"etag"}
 REQUEST_BODIES: dict[str, type] = {
     "OfficialRequest": OfficialCreate,
     "PatchedOfficialRequest": OfficialChanges,
@@ -274,7 +276,7 @@ def shape_problems(schema: dict[str, Any], cls: type, name: str) -> list[str]:
     problems = [f"{name}.{key}: missing from {cls.__name__}" for key in properties.keys() - fields]
     extra = fields.keys() - properties.keys()
     if issubclass(cls, Model):
-        extra -= LIST_ONLY_FIELDS
+        extra -= LIST_ONLY_FIELDS | CLIENT_ONLY_FIELDS
     problems += [f"{cls.__name__}.{key}: not in the schema of {name}" for key in extra]
     for key in sorted(properties.keys() & fields.keys()):
         problems += response_problems(properties[key], hints[key], f"{cls.__name__}.{key}")

@@ -155,10 +155,39 @@ def test_delete_restore_and_the_history_of_a_record(curator, api):
 
 def test_refresh_uses_the_etag(curator):
     statement = add_statement(curator)
-    assert curator.statements.refresh(statement, review="all") is statement  # 304: unchanged
+    assert statement.etag
+    assert curator.statements.refresh(statement) is statement  # 304: unchanged
     changed = curator.statements.update(statement.id, language="en")
-    fresh = curator.statements.refresh(statement, review="all")
+    fresh = curator.statements.refresh(statement)
     assert fresh.version == changed.version == 2
+    assert fresh.etag == changed.etag != statement.etag
+
+
+def test_refresh_sees_a_renamed_official_the_record_embeds(curator, api):
+    """The record's own version stays, but its representation (the speaker's brief) changes."""
+    statement = api.statements.get(1)
+    assert statement.speaker is not None
+    assert api.statements.refresh(statement) is statement
+    speaker = curator.officials.get(statement.speaker.id)
+    curator.officials.update(speaker, name=speaker.name + " (renamed)")
+
+    fresh = api.statements.refresh(statement)
+
+    assert fresh is not statement
+    assert fresh.version == statement.version
+    assert fresh.speaker is not None
+    assert fresh.speaker.name == speaker.name + " (renamed)"
+    assert api.statements.refresh(fresh) is fresh
+    # A curator's copy read before the rename is stale too, and refreshed the same way.
+    assert curator.statements.refresh(statement).speaker.name == fresh.speaker.name
+
+
+def test_a_record_read_from_a_list_is_read_again_by_refresh(api):
+    listed = next(iter(api.statements.list(speaker="xi-jinping")))
+    assert listed.etag is None
+    fresh = api.statements.refresh(listed)
+    assert fresh == listed
+    assert fresh.etag
 
 
 def test_create_and_change_records_with_nested_parts(curator, api):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 
+from server.api.conditional import representation_tag
 from server.diplomacy.models import Official, Statement
 from tests import factories
 from tests.server.writing import (
@@ -21,6 +22,7 @@ from tests.server.writing import (
     create_token,
     curator_client,
     detail,
+    tag_of,
     writable,
 )
 
@@ -105,7 +107,7 @@ def test_each_write_of_each_resource_is_one_version(curator, resource):
         response = curator.put(url, body, format="json")
         assert response.status_code == 200, response.content
         assert response.json()["version"] == expected
-        assert response["ETag"] == f'"{expected}"'
+        assert response["ETag"] == tag_of(curator, url)
     assert len(history(curator, resource, created["id"])) == 3
 
 
@@ -115,10 +117,11 @@ def test_a_write_that_changes_nothing_is_no_new_version(curator, resource, metho
     created = create(curator, resource)
     url = detail(resource, created["id"])
     body = writable(curator.get(url).json()) if method == "put" else {}
+    created_tag = tag_of(curator, url)
     response = getattr(curator, method)(url, body, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 200, response.content
     assert response.json()["version"] == 1
-    assert response["ETag"] == '"1"'
+    assert response["ETag"] == tag_of(curator, url) == created_tag
     assert len(history(curator, resource, created["id"])) == 1
 
 
@@ -260,7 +263,7 @@ def test_as_of_reads_each_version_back(curator):
         response = curator.get(url, {"as_of": moment(entry)})
         assert response.status_code == 200, response.content
         assert without_timestamps(response.json()) == without_timestamps(shown)
-        assert response["ETag"] == f'"{shown["version"]}"'
+        assert response["ETag"] == representation_tag(response.content)
         later = curator.get(url, {"as_of": moment(entry, microseconds=1)}).json()
         assert later["version"] == shown["version"]
 
@@ -360,7 +363,7 @@ def test_a_deleted_record_keeps_its_history_and_is_restored_whole(curator, resou
     restored = response.json()
     assert restored["id"] == pk
     assert restored["version"] == entries[-1]["version"] + 1 == 4
-    assert response["ETag"] == f'"{restored["version"]}"'
+    assert response["ETag"] == tag_of(curator, url)
     assert writable(restored) == writable(changed)
     assert curator.get(url).json() == restored
     entries = history(curator, resource, pk)
@@ -422,24 +425,27 @@ def test_restore_needs_a_token_with_permission(api, django_user_model):
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_detail_carries_the_version_as_etag(api, resource):
+def test_a_detail_is_tagged_with_the_digest_of_its_body(api, resource):
     response = api.get(detail(resource, 1))
-    assert response["ETag"] == f'"{response.json()["version"]}"'
+    assert response["ETag"] == representation_tag(response.content)
 
 
 def test_if_none_match(curator):
     created = create(curator, "statements")
     url = detail("statements", created["id"])
+    first = tag_of(curator, url)
     curator.patch(url, {"said": "2024"}, format="json")
+    tag = tag_of(curator, url)
+    assert tag != first
 
-    current = curator.get(url, HTTP_IF_NONE_MATCH='"2"')
+    current = curator.get(url, HTTP_IF_NONE_MATCH=tag)
     assert current.status_code == 304
     assert current.content == b""
-    assert current["ETag"] == '"2"'
-    for header in ('"1", "2"', 'W/"2"', "*"):
+    assert current["ETag"] == tag
+    for header in (f"{first}, {tag}", f"W/{tag}", "*"):
         assert curator.get(url, HTTP_IF_NONE_MATCH=header).status_code == 304, header
 
-    for header in ('"1"', '"3"', "garbage"):
+    for header in (first, '"2"', "garbage"):
         stale = curator.get(url, HTTP_IF_NONE_MATCH=header)
         assert stale.status_code == 200, header
         assert stale.json()["version"] == 2
@@ -474,8 +480,8 @@ def test_if_match_with_several_tags_passes_when_one_is_current(curator):
     assert response.json()["version"] == 3
 
 
-@pytest.mark.parametrize("header", ["garbage", "2", '"two"', '"1", "3"', '"-1"', '""', 'W/"2"'])
-def test_unreadable_if_match_is_a_412(curator, header):
+@pytest.mark.parametrize("header", ['"two"', '"1", "3"', '"-1"', '""', 'W/"2"', '"0123abcd"'])
+def test_an_if_match_naming_no_current_version_or_representation_is_a_412(curator, header):
     created = create(curator, "sources")
     url = detail("sources", created["id"])
     curator.patch(url, {"title": "[Two]"}, format="json")
@@ -485,12 +491,40 @@ def test_unreadable_if_match_is_a_412(curator, header):
     assert curator.get(url).json()["title"] == "[Two]"
 
 
+@pytest.mark.parametrize("header", ["garbage", "2", '"17"x', '"2" "3"', '"2",,x', "W/2"])
+def test_a_malformed_if_match_is_a_400_and_changes_nothing(curator, header):
+    created = create(curator, "sources")
+    url = detail("sources", created["id"])
+    response = curator.patch(url, {"title": "[Lost]"}, format="json", HTTP_IF_MATCH=header)
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert "If-Match" in response.json()["errors"]
+    assert "ETag" not in response
+    assert curator.get(url).json()["version"] == 1
+
+
+def test_an_if_match_with_the_etag_of_a_read_writes_while_the_representation_holds(curator):
+    created = create(curator, "statements")
+    url = detail("statements", created["id"])
+    tag = tag_of(curator, url)
+    response = curator.patch(url, {"said": "2024"}, format="json", HTTP_IF_MATCH=tag)
+    assert response.status_code == 200, response.content
+    assert response.json()["version"] == 2
+    # The old representation's tag is stale now; the new one's is not.
+    response = curator.patch(url, {"said": "2023"}, format="json", HTTP_IF_MATCH=tag)
+    assert response.status_code == 412
+    assert response.json()["current_version"] == 2
+    fresh = tag_of(curator, url)
+    response = curator.patch(url, {"said": "2023"}, format="json", HTTP_IF_MATCH=fresh)
+    assert response.status_code == 200, response.content
+
+
 def test_matching_if_match_writes(curator):
     created = create(curator, "officials")
     url = detail("officials", created["id"])
     response = curator.patch(url, {"name": "Two"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 200
-    assert response["ETag"] == '"2"'
+    assert response["ETag"] == tag_of(curator, url)
     body = writable(response.json())
     response = curator.put(url, {**body, "name": "Three"}, format="json", HTTP_IF_MATCH='"2"')
     assert response.status_code == 200

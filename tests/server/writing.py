@@ -257,3 +257,10 @@ def error_at(body: dict[str, Any], path: Sequence[str | int]) -> Any:
     for step in path:
         found = found[step]
     return found
+
+
+def tag_of(api: APIClient, url: str) -> str:
+    """The ETag a read of ``url`` gives this client now."""
+    response = api.get(url)
+    assert response.status_code == 200, response.content
+    return str(response["ETag"])

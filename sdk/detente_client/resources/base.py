@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
 
 from ..dates import PartialDate
 from ..errors import UnexpectedResponse
@@ -52,20 +55,23 @@ class Resource(Generic[RecordT]):
         """The record with this id (:class:`~detente_client.NotFound` if there is none, or if
         it is not in the ``review`` states asked for: reviewed only by default)."""
         params = _review_params(review)
-        return self._record(self._transport.json("GET", self._detail(id), params=params))
+        return self._tagged(self._transport.request("GET", self._detail(id), params=params))
 
     def refresh(self, record: RecordT, /, *, review: Review = None) -> RecordT:
-        """The record as it is now: ``record`` itself if unchanged (a conditional request)."""
+        """The record as it is now: ``record`` itself if its representation is unchanged (a
+        conditional request with the ETag it was read with; a record read from a list has none,
+        and is read again), including the records it embeds (a speaker's name, a source's
+        title)."""
         response = self._transport.request(
             "GET",
             self._detail(record),
             params=_review_params(review),
-            headers={"If-None-Match": f'"{record.version}"'},
+            headers={"If-None-Match": record.etag} if record.etag else None,
             ok=frozenset({304}),
         )
         if response.status_code == 304:
             return record
-        return self._record(decode(response))
+        return self._tagged(response)
 
     def as_of(self, id: int | RecordT, /, when: dt.datetime, *, review: Review = None) -> RecordT:
         """The record as it stood at ``when`` (a naive datetime is taken as UTC, as by the API).
@@ -113,7 +119,7 @@ class Resource(Generic[RecordT]):
 
     def restore(self, id: int | RecordT, /) -> RecordT:
         """Bring a deleted record back, with the same id, as a new version."""
-        return self._record(self._transport.json("POST", self._detail(id) + "restore/"))
+        return self._tagged(self._transport.request("POST", self._detail(id) + "restore/"))
 
     # -- for the typed methods of each resource --------------------------------------------
 
@@ -159,18 +165,24 @@ class Resource(Generic[RecordT]):
         return parse_page(self.model, self._transport.json("GET", url))
 
     def _create(self, body: Mapping[str, Any]) -> RecordT:
-        return self._record(self._transport.json("POST", self.path + "/", json=encode(body)))
+        return self._tagged(self._transport.request("POST", self.path + "/", json=encode(body)))
 
     def _write(self, method: str, target: int | RecordT, body: Mapping[str, Any]) -> RecordT:
-        data = self._transport.json(
+        response = self._transport.request(
             method, self._detail(target), json=encode(body), headers=_if_match(target)
         )
-        return self._record(data)
+        return self._tagged(response)
 
     def _record(self, data: Any) -> RecordT:
         if not isinstance(data, Mapping):
             raise UnexpectedResponse(f"Expected a {self.model.__name__} object")
         return self.model.from_dict(data)
+
+    def _tagged(self, response: requests.Response) -> RecordT:
+        """The record a response holds, with the response's ETag."""
+        record = self._record(decode(response))
+        tag = response.headers.get("ETag")
+        return dataclasses.replace(record, etag=tag) if tag else record
 
     def _detail(self, target: int | RecordT) -> str:
         return f"{self.path}/{_id(target)}/"

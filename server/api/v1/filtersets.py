@@ -27,6 +27,14 @@ from server.diplomacy.models import (
     Statement,
     StatementKind,
 )
+from server.diplomacy.visibility import PUBLIC, Audience
+
+
+def _audience(filterset: django_filters.FilterSet) -> Audience:
+    """The audience of the request the filter set filters for (``visibility``)."""
+    request: Any = filterset.request
+    view = request.parser_context["view"] if request is not None else None
+    return view.review_states() if view is not None else PUBLIC
 
 
 def topic_slugs() -> SlugFilter:
@@ -64,9 +72,7 @@ class OfficialFilterSet(django_filters.FilterSet):
     def filter_at(self, qs: QuerySet[Official], name: str, value: Any) -> QuerySet[Official]:
         if value is None:
             return qs
-        view: Any = self.request.parser_context["view"] if self.request is not None else None
-        states = view.review_states() if view is not None else selectors.PUBLIC
-        return selectors.holding_a_post(qs, value.earliest, value.latest, states)
+        return selectors.holding_a_post(qs, value.earliest, value.latest, _audience(self))
 
 
 class SourceFilterSet(django_filters.FilterSet):
@@ -115,7 +121,10 @@ class StatementFilterSet(django_filters.FilterSet):
     country = CountryFilter(field_name="speaker_country", help_text="The speaker's country.")
     kind = django_filters.MultipleChoiceFilter(choices=StatementKind.choices)
     language = LanguageFilter(help_text="Language tag; repeat for any of several.")
-    contact = IdFilter(field_name="contact_id", help_text="Contact id; repeat for any of several.")
+    contact = IdFilter(
+        method="filter_contact",
+        help_text="Contact id; repeat for any of several (one you may not read matches none).",
+    )
     source = source_ids("filter_source")
     topic = topic_slugs()
     said_after = OverlapFilter(field_name="said", side="after")
@@ -130,3 +139,11 @@ class StatementFilterSet(django_filters.FilterSet):
         if not value:
             return qs
         return qs.filter(selectors.citing(value, "statement") | Q(origin_id__in=value))
+
+    def filter_contact(self, qs: QuerySet[Statement], name: str, value: Any) -> QuerySet[Statement]:
+        if not value:
+            return qs
+        # A statement shows a contact its reader may not see as null: it is at no such contact.
+        qs = qs.filter(contact_id__in=value)
+        audience = _audience(self)
+        return qs if audience is None else qs.filter(contact__review_state__in=audience)

@@ -36,6 +36,7 @@ from server.diplomacy.models import (
     Topic,
 )
 from server.diplomacy.revisions import REVIEW_FIELDS, spec_for
+from server.diplomacy.visibility import is_claim
 
 RECORD_FIELDS = ("id", "url", "version", "created_at", "updated_at")
 
@@ -98,6 +99,14 @@ class ContactBriefSerializer(serializers.ModelSerializer[Contact]):
 
 def brief(serializer: type[serializers.ModelSerializer[Any]], **options: Any) -> BriefRelatedField:
     model: Any = serializer.Meta.model
+    if is_claim(model):
+        # A claim under review is not shown to every reader: the brief then reads as null.
+        options["allow_null"] = True
+        options.setdefault(
+            "help_text",
+            f"The {model._meta.verbose_name} (an id when writing); null when there is none, or "
+            f"when it is not shown to this reader (not yet reviewed).",
+        )
     if options.get("allow_null"):
         options.setdefault("required", False)
     return BriefRelatedField(serializer, queryset=model._default_manager.all(), **options)

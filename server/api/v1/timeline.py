@@ -17,6 +17,7 @@ from server.api.fields import PartialDateField
 from server.api.filters import CountryListField, IdListField, SlugListField
 from server.api.pagination import CappedLimitOffsetPagination
 from server.diplomacy.timeline import EntryType, TimelineFilters, timeline_entries, timeline_rows
+from server.diplomacy.visibility import PUBLIC
 
 from .query import (
     choice_parameter,
@@ -107,7 +108,10 @@ class TimelineView(GenericAPIView):
 
     def get_queryset(self) -> QuerySet[Any]:
         query = read_query(TimelineQuery, self.request, also_known=LIST_PARAMETERS)
-        return timeline_rows(query.filters())
+        return timeline_rows(query.filters(), PUBLIC)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "audience": PUBLIC}
 
     @extend_schema(
         operation_id="timeline_list",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from ..models import Contact, Official, Participant, Position, Record, Source, Statement
+from ..visibility import PUBLIC
 from .documents import contact_document, official_document, source_document, statement_document
 
 BATCH_SIZE = 2000
@@ -18,7 +19,7 @@ BATCH_SIZE = 2000
 def document_of(record: Record) -> str:
     """The record's document from its fields and its saved parts (posts held, participants)."""
     if isinstance(record, Official):
-        posts = Position.objects.filter(official=record).order_by("start_earliest", "id")
+        posts = _posts_in_documents().filter(official=record)
         return official_document(
             record.name, record.aliases or [], posts.values_list("title", "organization")
         )
@@ -39,6 +40,12 @@ def document_of(record: Record) -> str:
             record.text, speaker.name if speaker else None, record.speaker_label
         )
     raise TypeError(f"No search document for {type(record).__name__}.")
+
+
+def _posts_in_documents() -> QuerySet[Position]:
+    # The index is shared by every reader: a post under review must not be found (nor printed
+    # in a snippet) by those who may not read it, so only public posts are indexed.
+    return Position.objects.filter(review_state__in=PUBLIC).order_by("start_earliest", "id")
 
 
 def _statement_documents(statements: QuerySet[Statement]) -> Iterable[tuple[int, str]]:
@@ -63,7 +70,7 @@ def _contact_documents(contacts: QuerySet[Contact]) -> Iterable[tuple[int, str]]
 
 
 def _official_documents(officials: QuerySet[Official]) -> Iterable[tuple[int, str]]:
-    posts = Position.objects.order_by("start_earliest", "id")
+    posts = _posts_in_documents()
     prefetched = officials.prefetch_related(Prefetch("positions", queryset=posts))
     for official in prefetched.iterator(chunk_size=BATCH_SIZE):
         held = [(post.title, post.organization) for post in official.positions.all()]
