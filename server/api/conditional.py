@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.http import ConditionalGetMiddleware
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
@@ -39,8 +39,10 @@ class RepresentationETagMiddleware(ConditionalGetMiddleware):
     """Every successful answer with a body gets the digest of its bytes as its ETag; a ``GET``
     or ``HEAD`` whose ``If-None-Match`` (or ``If-Modified-Since``) holds is answered 304."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if not 200 <= response.status_code < 300 or response.streaming:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not 200 <= response.status_code < 300 or not isinstance(response, HttpResponse):
             return response
         if not response.has_header("ETag") and response.content and self.needs_etag(response):
             response.headers["ETag"] = representation_tag(response.content)

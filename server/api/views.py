@@ -308,7 +308,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         found = list(page_rows(queryset.filter(pk=pk), builder.plan))
         return builder.represent(found)[0] if found else None
 
-    def _expected_versions(self, record: Record) -> list[int] | None:
+    def _expected_versions(self, record: Record) -> services.Expected:
         """The versions a write may start from, by its ``If-Match`` (None: any)."""
         try:
             precondition = if_match(self.request)

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from . import selectors
 from .dates import PartialDate
 from .models import Contact, Official, Participant
+from .visibility import PUBLIC, Audience
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,9 +53,7 @@ class Network:
     edges: list[Edge]
 
 
-def contact_network(
-    filters: NetworkFilters, review_states: Collection[str] = selectors.PUBLIC
-) -> Network:
+def contact_network(filters: NetworkFilters, review_states: Audience = PUBLIC) -> Network:
     """Every official on record taking part in a contact kept (of the countries asked, if any),
     with the number of those contacts; an edge for each pair of them who took part in the same
     contacts, weighted by how many. Nodes and edges are ordered by official id."""

@@ -323,6 +323,9 @@ def revision_entries(
         kind = REVISION_TYPES[row.history_type]
         if kind != "deleted" and previous is not None and previous.history_type == "-":
             kind = "restored"
+        elif previous is None and kind == "changed":
+            # The first revision a reader may see (a draft's, once reviewed) is its creation.
+            kind = "created"
         after = _named_reviewers(row.snapshot, names) if row.snapshot else None
         changed = [] if kind == "deleted" or after is None else changes(before, after)
         previous = row

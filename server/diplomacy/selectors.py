@@ -42,10 +42,6 @@ def _topics() -> Prefetch:
     return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
 
 
-# What anonymous readers see: reviewed claims only (``visibility``).
-PUBLIC = visibility.PUBLIC
-
-
 def _positions(review_states: Audience = None) -> Prefetch:
     return _positions_in(None if review_states is None else frozenset(review_states))
 
@@ -157,7 +153,9 @@ def source_list() -> QuerySet[Source]:
 
 def public_posts() -> QuerySet[Position]:
     """The posts anyone may read, in the order ``post_at`` expects."""
-    return Position.objects.filter(review_state__in=PUBLIC).order_by("start_earliest", "id")
+    return Position.objects.filter(review_state__in=visibility.PUBLIC).order_by(
+        "start_earliest", "id"
+    )
 
 
 def contact_list() -> QuerySet[Contact]:

@@ -17,6 +17,7 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from . import selectors
 from .dates import PartialDate
 from .models import Contact, Participant, Statement
+from .visibility import PUBLIC, Audience
 
 
 class EntryType(StrEnum):
@@ -60,9 +61,7 @@ class TimelineEntry:
 ROW_COLUMNS = ("entry_type", "entry_id", "entry_earliest", "entry_latest")
 
 
-def timeline_rows(
-    filters: TimelineFilters, review_states: Collection[str] = selectors.PUBLIC
-) -> QuerySet[Any]:
+def timeline_rows(filters: TimelineFilters, review_states: Audience = PUBLIC) -> QuerySet[Any]:
     """(type, id, earliest, latest) of every entry kept, in timeline order: earliest day first,
     then the coarser date, then contacts before statements, then id; undated entries last."""
     sides = []

@@ -39,7 +39,7 @@ def sees(audience: Collection[str] | None, review_state: str | None) -> bool:
     return audience is None or review_state in audience
 
 
-def is_claim(model: type[models.Model] | Any) -> bool:
+def is_claim(model: Any) -> bool:
     return isinstance(model, type) and issubclass(model, Reviewed)
 
 
@@ -69,9 +69,14 @@ def with_pointers_seen(queryset: QuerySet[Any], audience: Audience) -> QuerySet[
             default=None,
             output_field=models.BigIntegerField(),
         )
-        for field in points_at_claims(queryset.model)
+        for field in points_at_claims(_model_of(queryset))
     }
     return queryset.annotate(**seen) if seen else queryset
+
+
+def _model_of(queryset: QuerySet[Any]) -> type[models.Model]:
+    model: type[models.Model] = queryset.model
+    return model
 
 
 def pointers_seen(record: models.Model, document: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +104,8 @@ def documents_seen(
     hidden: dict[str, set[int]] = {}
     for field in points_at_claims(model):
         ids = {doc[field.name] for doc in documents if doc and doc.get(field.name) is not None}
-        hidden[field.name] = _hidden_ids(field.related_model, ids, audience)  # type: ignore[arg-type]
+        claim: Any = field.related_model
+        hidden[field.name] = _hidden_ids(claim, ids, audience)
     seen: list[dict[str, Any] | None] = []
     for document in documents:
         if document is None:

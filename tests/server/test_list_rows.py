@@ -16,7 +16,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from server.api.conditional import representation_tag
 from server.api.rows import plan_for, rows_by_id
 from server.api.v1.views import ContactViewSet, OfficialViewSet, SourceViewSet, StatementViewSet
-from server.diplomacy import selectors, services
+from server.diplomacy import selectors, visibility, services
 from server.diplomacy.models import Official, Statement
 from server.diplomacy.synthetic import Counts, synthesize
 from tests import factories
@@ -99,10 +99,10 @@ def serialized(resource: str, ids: list[int], review: str | None) -> list[dict[s
     """The records as the resource's serializer shows them, one by one, in ``ids`` order."""
     viewset = VIEWSETS[resource]
     request = Request(APIRequestFactory().get(f"/api/v1/{resource}/"))
-    states = None if review == "all" else selectors.PUBLIC
+    states = None if review == "all" else visibility.PUBLIC
     queryset = selectors.in_review_states(viewset.queryset.all(), states)
     records = queryset.in_bulk(ids)
-    context = {"request": request, "format": None}
+    context = {"request": request, "format": None, "audience": states}
     data = viewset.serializer_class([records[pk] for pk in ids], many=True, context=context).data
     return orjson.loads(orjson.dumps(data))
 
