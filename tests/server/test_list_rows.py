@@ -16,7 +16,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from server.api.conditional import representation_tag
 from server.api.rows import plan_for, rows_by_id
 from server.api.v1.views import ContactViewSet, OfficialViewSet, SourceViewSet, StatementViewSet
-from server.diplomacy import selectors, visibility, services
+from server.diplomacy import selectors, services, visibility
 from server.diplomacy.models import Official, Statement
 from server.diplomacy.synthetic import Counts, synthesize
 from tests import factories

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ from tests.server.writing import client_with_token, create_token
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = json.loads(open("fixtures/openapi-v1.json", encoding="utf-8").read())
+SCHEMA = json.loads(
+    Path(__file__).parents[2].joinpath("fixtures/openapi-v1.json").read_text("utf-8")
+)
 API = "/api/v1"
 # Every word a draft holds starts with this; none of the reviewed records' words does.
 HIDDEN = "zqhidden"
@@ -38,7 +41,12 @@ VIEWSETS = {
 }
 MODELS = {"officials": Official, "sources": Source, "contacts": Contact, "statements": Statement}
 DRAFTS_ONLY_TOPIC = "t-drafts-only"
-LIST_FORMATS = ({}, {"format": "csv"}, {"format": "ndjson"}, {"cursor": ""})
+LIST_FORMATS: tuple[dict[str, str], ...] = (
+    {},
+    {"format": "csv"},
+    {"format": "ndjson"},
+    {"cursor": ""},
+)
 
 
 def token_curator() -> APIClient:
