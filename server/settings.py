@@ -112,6 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Where `manage.py release` writes the numbered releases of the public dataset, which the API
+# serves (/api/v1/releases/); with several app servers, a folder they all share.
+RELEASES_DIR = os.environ.get("DETENTE_RELEASES_DIR", str(BASE_DIR / "releases"))
+
 # How long shared caches (a CDN, a proxy) and clients may reuse an anonymous read of a record or a
 # list without asking again; 0 has them ask every time (revalidating with the ETag).
 PUBLIC_MAX_AGE = int(os.environ.get("DETENTE_PUBLIC_MAX_AGE", "60"))

@@ -27,6 +27,7 @@ from .errors import (
     ValidationError,
 )
 from .facets import Facet, FacetValue
+from .feed import DeltaCounts, FeedEntry, FeedPage, FileFacts, Release, ReleaseList
 from .models import (
     Change,
     Citation,
@@ -85,6 +86,7 @@ from .params import (
     TimelineFilters,
 )
 from .streams import Export
+from .sync import Store, SyncResult, SyncScopeError
 from .transport import RetryPolicy
 
 __all__ = [
@@ -105,11 +107,15 @@ __all__ = [
     "ContactFilters",
     "ContactKind",
     "ContactStatus",
+    "DeltaCounts",
     "DetenteError",
     "Export",
     "ExportFormat",
     "Facet",
     "FacetValue",
+    "FeedEntry",
+    "FeedPage",
+    "FileFacts",
     "Forbidden",
     "ListIterator",
     "Network",
@@ -135,6 +141,8 @@ __all__ = [
     "PreconditionFailed",
     "RateLimited",
     "Record",
+    "Release",
+    "ReleaseList",
     "RequestTimeout",
     "RetryPolicy",
     "ReviewFilter",
@@ -156,6 +164,9 @@ __all__ = [
     "StatementFacet",
     "StatementFilters",
     "StatementKind",
+    "Store",
+    "SyncResult",
+    "SyncScopeError",
     "TimelineEntry",
     "TimelineEntryType",
     "TimelineFilters",

@@ -84,6 +84,7 @@ from .params import (
 )
 from .resources.base import Resource
 from .streams import Export
+from .sync import Store
 from .transport import DEFAULT_BASE_URL
 
 __all__ = ["main"]
@@ -716,6 +717,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _output_file(dataset, "the dataset")
     _common_options(dataset, ("ndjson",))
+
+    mirror = commands.add_parser(
+        "sync",
+        help="keep a local copy of the dataset in step with the server",
+        description="Follow the change feed into a SQLite file (created when missing), from "
+        "where the last sync stopped; with --export, then write the copy as the server's export.",
+    )
+    mirror.add_argument("path", metavar="PATH", help="the SQLite file of the copy")
+    mirror.add_argument(
+        "--max-pages", type=_positive, help="stop after this many pages (resume with another sync)"
+    )
+    mirror.add_argument("--export", metavar="FILE", help="then write the copy as NDJSON to FILE")
+    _common_options(mirror, ("text",))
     return parser
 
 
@@ -766,6 +780,8 @@ def _formats(args: argparse.Namespace) -> Sequence[str]:
         return ("json",) if args.graphml else FORMATS
     if args.resource == "export-dataset":
         return ("ndjson",)
+    if args.resource == "sync":
+        return ("text",)
     if getattr(args, "action", None) == "export":
         return EXPORT_FORMATS
     return FORMATS
@@ -813,6 +829,17 @@ def run(args: argparse.Namespace, environ: typing.Mapping[str, str], out: TextIO
             return
         if args.resource == "export-dataset":
             _save_or_write(api.dataset(), args, out)
+            return
+        if args.resource == "sync":
+            with Store(args.path) as store:
+                result = api.sync(store, max_pages=args.max_pages)
+                if args.export:
+                    with open(args.export, "wb") as file:
+                        file.writelines(store.export_lines())
+            state = "up to date" if result.complete else "stopped early; run again to go on"
+            out.write(
+                f"{args.path}: {result.changes} changes applied, at seq {result.seq}, {state}\n"
+            )
             return
         resource: Resource[Any] = getattr(api, args.resource)
         command = RESOURCES[args.resource]

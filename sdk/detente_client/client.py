@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
 import requests
 
 from .errors import UnexpectedResponse
+from .feed import Feed, FeedEntry, Release
 from .resources import Contacts, NetworkResource, Officials, Sources, Statements, Timeline
 from .streams import Export, Target, ndjson_objects
+from .sync import DEFAULT_STORE, Store, SyncResult, sync
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy, Timeout, Transport
 
 DATASET_MEDIA_TYPE = "application/x-ndjson"
@@ -42,6 +45,7 @@ class Client:
     statements: Statements
     timeline: Timeline
     network: NetworkResource
+    feed: Feed
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class Client:
         self.statements = Statements(self.transport)
         self.timeline = Timeline(self.transport)
         self.network = NetworkResource(self.transport)
+        self.feed = Feed(self.transport)
 
     @property
     def base_url(self) -> str:
@@ -129,6 +134,26 @@ class Client:
         A path is written whole or not at all (through a temporary file beside it).
         """
         return self.dataset().save(target)
+
+    def changes(self, after: int = 0, **options: Any) -> Iterator[FeedEntry]:
+        """Every change visible to this client after number ``after``, oldest first, until the
+        feed has no more for now (``feed.page`` for the options: ``resource``, ``since``,
+        ``until``, ``include_record``). Resume later after the last ``seq`` seen."""
+        return self.feed.changes(after=after, **options)
+
+    def sync(
+        self, store: Store | str | os.PathLike[str] = DEFAULT_STORE, *, max_pages: int | None = None
+    ) -> SyncResult:
+        """Bring a local copy of the dataset (a SQLite file, or a ``Store``) up to the server's
+        change feed, resuming where it stopped; see ``detente_client.sync``."""
+        if isinstance(store, Store):
+            return sync(self.feed, store, max_pages=max_pages)
+        with Store(store) as opened:
+            return sync(self.feed, opened, max_pages=max_pages)
+
+    def releases(self) -> tuple[Release, ...]:
+        """The releases of the public dataset, oldest first."""
+        return self.feed.releases()
 
     def close(self) -> None:
         """Close the connections (not those of a session passed in)."""

@@ -548,6 +548,11 @@ def _parse(annotation: Any, value: Any, where: str) -> Any:
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return _parse_dataclass(annotation, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise UnexpectedResponse(f"{where}: expected an object, got {type(value).__name__}")
+        item = typing.get_args(annotation)[1]
+        return {str(key): _parse(item, element, f"{where}.{key}") for key, element in value.items()}
     if annotation is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise UnexpectedResponse(f"{where}: expected an integer, got {value!r}")

@@ -36,15 +36,21 @@ def representation_tag(content: bytes) -> str:
 
 
 class RepresentationETagMiddleware(ConditionalGetMiddleware):
-    """Every successful answer with a body gets the digest of its bytes as its ETag; a ``GET``
-    or ``HEAD`` whose ``If-None-Match`` (or ``If-Modified-Since``) holds is answered 304."""
+    """Every successful answer with a body gets the digest of its bytes as its ETag (a streamed
+    one keeps the tag its view gave, if any); a ``GET`` or ``HEAD`` whose ``If-None-Match`` (or
+    ``If-Modified-Since``) holds is answered 304."""
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        if not 200 <= response.status_code < 300 or not isinstance(response, HttpResponse):
+        if not 200 <= response.status_code < 300:
             return response
-        if not response.has_header("ETag") and response.content and self.needs_etag(response):
+        if (
+            isinstance(response, HttpResponse)
+            and not response.has_header("ETag")
+            and response.content
+            and self.needs_etag(response)
+        ):
             response.headers["ETag"] = representation_tag(response.content)
         if request.method not in ("GET", "HEAD"):
             return response

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -84,15 +84,40 @@ def encode(document: dict[str, Any]) -> bytes:
 def export_lines(*, public: bool) -> Iterator[bytes]:
     """The file, line by line, read in chunks from one consistent view of the database."""
     with consistent_reads():
-        querysets = _querysets(public)
-        header: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION}
-        header["scope"] = "public" if public else "complete"
-        header.update({section: queryset.count() for section, queryset in querysets})
-        yield encode(header)
-        for _section, queryset in querysets:
-            for chunk in _chunks(queryset):
-                for item in chunk:
-                    yield encode(_document(item))
+        yield from lines(public=public)
+
+
+def lines(*, public: bool) -> Iterator[bytes]:
+    """The file, line by line, as the caller's reads see the database (``consistent_reads``)."""
+    querysets = _querysets(public)
+    counts = {section: queryset.count() for section, queryset in querysets}
+    yield encode(header(counts, public=public))
+    for _section, queryset in querysets:
+        for chunk in _chunks(queryset):
+            for item in chunk:
+                yield encode(_document(item))
+
+
+def header(counts: Mapping[str, int], *, public: bool) -> dict[str, Any]:
+    """The first line of a file holding this many records of each section."""
+    found: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION}
+    found["scope"] = "public" if public else "complete"
+    found.update({section: counts.get(section, 0) for section, _model in SECTIONS})
+    return found
+
+
+def documents(
+    wanted: Mapping[str, Collection[int]], *, public: bool
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The lines of these records (ids by section) as a file of the scope holds them now; a
+    record the scope does not hold (deleted, or hidden from the public) is left out."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for section, queryset in _querysets(public):
+        ids = wanted.get(section)
+        if ids:
+            for item in queryset.filter(pk__in=list(ids)):
+                found[section, item.pk] = _document(item)
+    return found
 
 
 def _chunks(queryset: QuerySet[Any]) -> Iterator[list[Any]]:

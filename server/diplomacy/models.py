@@ -377,3 +377,42 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: “{self.excerpt[:60]}”"
+
+
+class ChangeType(models.TextChoices):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
+class Change(models.Model):
+    """One entry of the change feed (``changes``): a record created, updated or deleted, as
+    curators see it (``type``) and as the public sees it (``public_type``); either is blank when
+    that audience sees nothing of it (a draft's edit; a contact withdrawn, for curators, changes
+    no statement). ``seq`` is taken at commit order from ``ChangeSequence``."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    resource = models.CharField(max_length=20)
+    record_id = models.BigIntegerField()
+    version = models.PositiveIntegerField(null=True)
+    type = models.CharField(max_length=10, choices=ChangeType.choices, blank=True)
+    public_type = models.CharField(max_length=10, choices=ChangeType.choices, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["resource", "seq"], name="change_resource_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.seq}: {self.resource} {self.record_id} {self.type or self.public_type}"
+
+
+class ChangeSequence(models.Model):
+    """The last ``seq`` given. A writer increments it when it records a change and holds the row's
+    lock until it commits: no other writer takes a number meanwhile, so numbers are given in
+    commit order, without gaps (a rolled-back write gives its number back)."""
+
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.last)

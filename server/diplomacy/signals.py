@@ -1,12 +1,14 @@
-"""Each revision of a resource stores the snapshot of the record as that change left it."""
+"""Each revision of a resource stores the snapshot of the record as that change left it, and
+records its change in the feed (``changes``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.dispatch import receiver
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from . import changes
 from .revisions import SPECS, snapshot
 
 
@@ -21,3 +23,8 @@ def attach_snapshot(sender: Any, instance: Any, history_instance: Any, **kwargs:
         history_instance.history_type = history_type
     stored = instance.__dict__.pop("_revision_snapshot", None)
     history_instance.snapshot = stored if stored is not None else snapshot(instance)
+
+
+@receiver(post_create_historical_record)
+def record_change(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
+    changes.record_revision(type(instance), history_instance)

@@ -74,6 +74,12 @@ CASES = {
     "sources": (build_sources, "sources", {"language": "zz"}),
     "timeline": (build_contacts, "timeline", {"country": "ZX"}),
     "network": (build_contacts, "network", {"country": "ZX"}),
+    "changes": (build_contacts, "changes", {"resource": "contacts"}),
+    "changes with records": (
+        build_contacts,
+        "changes",
+        {"resource": ["contacts", "officials"], "include": "record", "limit": 1000},
+    ),
 }
 DETAILS = ("officials", "contacts", "statements", "sources")
 
@@ -96,7 +102,9 @@ def queries_for(api, path: str, query: dict) -> tuple[int, dict]:
 
 
 def _size(body: dict) -> int:
-    return len(body["nodes"]) if "nodes" in body else body["count"]
+    if "nodes" in body:
+        return len(body["nodes"])
+    return body["count"] if "count" in body else len(body["results"])
 
 
 def check_baseline(counted: dict[str, int], name: str, queries: int) -> None:

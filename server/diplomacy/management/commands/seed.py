@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from server.diplomacy import services
+from server.diplomacy import changes, services
 from server.diplomacy.models import (
     Citation,
     Contact,
@@ -36,8 +36,14 @@ def record_first_revisions() -> None:
         recorded = model.history.values("id")
         for record in model.objects.exclude(pk__in=recorded):
             services.record_first_revision(record)
+    topics_recorded = Topic.history.values("id")
+    unrecorded_topics = list(
+        Topic.objects.exclude(pk__in=topics_recorded).values_list("pk", flat=True)
+    )
     for part in PARTS:
         call_command("populate_history", f"diplomacy.{part.__name__}", verbosity=0)
+    # Bulk history writes no change of its own: the topics' creations go in the feed here.
+    changes.record_written_history("topics", Topic.history.filter(id__in=unrecorded_topics))
 
 
 class Command(BaseCommand):
