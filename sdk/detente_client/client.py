@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 import requests
 
 from .errors import UnexpectedResponse
 from .feed import Feed, FeedEntry, Release
+from .params import FeedFilters
 from .resources import Contacts, NetworkResource, Officials, Sources, Statements, Timeline
 from .streams import Export, Target, ndjson_objects
 from .sync import DEFAULT_STORE, Store, SyncResult, sync
@@ -135,11 +136,11 @@ class Client:
         """
         return self.dataset().save(target)
 
-    def changes(self, after: int = 0, **options: Any) -> Iterator[FeedEntry]:
-        """Every change visible to this client after number ``after``, oldest first, until the
-        feed has no more for now (``feed.page`` for the options: ``resource``, ``since``,
-        ``until``, ``include_record``). Resume later after the last ``seq`` seen."""
-        return self.feed.changes(after=after, **options)
+    def changes(self, **filters: Unpack[FeedFilters]) -> Iterator[FeedEntry]:
+        """Every change visible to this client after number ``after`` (0: from the start),
+        oldest first, until the feed has no more for now; also ``resource``, ``since``,
+        ``until`` and ``include="record"``. Resume later after the last ``seq`` seen."""
+        return self.feed.changes(**filters)
 
     def sync(
         self, store: Store | str | os.PathLike[str] = DEFAULT_STORE, *, max_pages: int | None = None

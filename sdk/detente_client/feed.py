@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any, Unpack
 
 from .errors import UnexpectedResponse
 from .models import Model
+from .params import FeedFilters
 from .transport import Transport
 
-FeedResource = Literal["topics", "sources", "officials", "contacts", "statements"]
 __all__ = [
     "DeltaCounts",
     "Feed",
     "FeedEntry",
     "FeedPage",
-    "FeedResource",
     "FileFacts",
     "Release",
     "ReleaseList",
@@ -37,7 +36,7 @@ class FeedEntry(Model):
     id: int
     version: int | None
     url: str | None
-    # With ``include_record``: the record's line of the dataset export as it is now, or None
+    # With ``include="record"``: the record's line of the dataset export as it is now, or None
     # when the caller can no longer read it (a later change says why).
     record: dict[str, Any] | None = None
 
@@ -90,41 +89,31 @@ class Feed:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    def page(
-        self,
-        *,
-        after: int = 0,
-        resource: FeedResource | Sequence[FeedResource] | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        include_record: bool = False,
-        limit: int | None = None,
-    ) -> FeedPage:
-        """One page of the changes after ``after``."""
-        params: dict[str, Any] = {"after": after}
-        if resource is not None:
-            params["resource"] = [resource] if isinstance(resource, str) else list(resource)
-        for name, moment in (("since", since), ("until", until)):
-            if moment is not None:
-                params[name] = moment.isoformat()
-        if include_record:
-            params["include"] = "record"
-        if limit is not None:
-            params["limit"] = limit
+    def page(self, **filters: Unpack[FeedFilters]) -> FeedPage:
+        """One page of the changes after ``after`` (0: from the start)."""
+        params: dict[str, Any] = {"after": 0}
+        given: dict[str, Any] = dict(filters)
+        for name, value in given.items():
+            if isinstance(value, dt.datetime):
+                params[name] = value.isoformat()
+            elif isinstance(value, str | int):
+                params[name] = value
+            else:
+                params[name] = list(value)
         return self._parse(self._transport.json("GET", "changes/", params=params))
 
-    def pages(self, **options: Any) -> Iterator[FeedPage]:
+    def pages(self, **filters: Unpack[FeedFilters]) -> Iterator[FeedPage]:
         """Pages from ``after`` on, until the feed has no more for now (the last page is not
         full); resume later with ``after=`` the last page's ``last_seq``."""
-        page = self.page(**options)
+        page = self.page(**filters)
         yield page
         while page.next is not None:
             page = self._parse(self._transport.json("GET", page.next))
             yield page
 
-    def changes(self, **options: Any) -> Iterator[FeedEntry]:
+    def changes(self, **filters: Unpack[FeedFilters]) -> Iterator[FeedEntry]:
         """Every change from ``after`` on, oldest first, until the feed has no more for now."""
-        for page in self.pages(**options):
+        for page in self.pages(**filters):
             yield from page.results
 
     def releases(self) -> tuple[Release, ...]:

@@ -211,6 +211,22 @@ class TimelineFilters(_Paging, total=False):
     type: TimelineEntryType | Sequence[TimelineEntryType]
 
 
+FeedResource = Literal["topics", "sources", "officials", "contacts", "statements"]
+
+
+class FeedFilters(TypedDict, total=False):
+    """Options of the change feed (``feed.page``, ``changes``): changes ``after`` a number, of
+    some ``resource``s, made ``since`` or ``until`` a time; ``include="record"`` adds each
+    record's export line; ``limit`` changes a page (at most 1000)."""
+
+    after: int
+    resource: FeedResource | Sequence[FeedResource]
+    since: dt.datetime
+    until: dt.datetime
+    include: Literal["record"]
+    limit: int
+
+
 class NetworkFilters(TypedDict, total=False):
     """Filters of ``network.get`` and ``network.graphml``: ``country`` the officials' country
     (the edges between those officials), ``kind`` and ``status`` of the contacts counted, dates

@@ -78,7 +78,7 @@ class Store:
         return self._meta("scope")
 
     def apply(self, page: FeedPage) -> None:
-        """Apply one page of the feed (read with ``include_record``), with its number, at once."""
+        """Apply one page of the feed (read with ``include="record"``), with its number, at once."""
         if self.scope not in (None, page.scope):
             raise SyncScopeError(
                 f"{self.path} holds the {self.scope} dataset; the feed now gives the "
@@ -128,7 +128,7 @@ def sync(
 ) -> SyncResult:
     """Bring ``store`` up to the feed, page by page from where it stopped."""
     applied = 0
-    pages = feed.pages(after=store.seq, include_record=True, limit=page_size)
+    pages = feed.pages(after=store.seq, include="record", limit=page_size)
     for number, page in enumerate(pages, start=1):
         store.apply(page)
         applied += len(page.results)

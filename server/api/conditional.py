@@ -58,8 +58,9 @@ class RepresentationETagMiddleware(ConditionalGetMiddleware):
         last_modified = response.get("Last-Modified")
         if etag or last_modified:
             modified = parse_http_date_safe(last_modified) if last_modified else None
+            given: Any = response
             conditional: Any = get_conditional_response(
-                request, etag=etag, last_modified=modified, response=response
+                request, etag=etag, last_modified=modified, response=given
             )
             return conditional
         return response

@@ -69,7 +69,16 @@ from detente_client import (
     TimelineEntry,
     TimelineFilters,
 )
+from detente_client.feed import (
+    DeltaCounts,
+    FeedEntry,
+    FeedPage,
+    FileFacts,
+    Release,
+    ReleaseList,
+)
 from detente_client.models import Model
+from detente_client.params import FeedFilters
 from django.conf import settings
 
 SCHEMA_PATH = Path(
@@ -98,6 +107,12 @@ RESPONSE_MODELS: dict[str, type] = {
     "Network": Network,
     "NetworkNode": NetworkNode,
     "NetworkEdge": NetworkEdge,
+    "FeedEntry": FeedEntry,
+    "FeedPage": FeedPage,
+    "Release": Release,
+    "ReleaseList": ReleaseList,
+    "FileFacts": FileFacts,
+    "DeltaCounts": DeltaCounts,
 }
 # Fields a list adds to its records beyond their schema: the matched passage of a search, which
 # the schema describes in the `q` parameter (see test_the_snippet_is_documented_with_q).
@@ -124,6 +139,7 @@ FILTERS: dict[str, type] = {
     "/api/v1/statements/": StatementFilters,
     "/api/v1/timeline/": TimelineFilters,
     "/api/v1/network/": NetworkFilters,
+    "/api/v1/changes/": FeedFilters,
 }
 EXPORT_FILTERS: dict[str, type] = {
     "/api/v1/officials/": OfficialExportFilters,
@@ -132,7 +148,10 @@ EXPORT_FILTERS: dict[str, type] = {
     "/api/v1/statements/": StatementExportFilters,
 }
 # Lists that take no query parameters, and the client method that reads each.
-UNFILTERED: dict[str, Any] = {"/api/v1/export/": Client.export_dataset}
+UNFILTERED: dict[str, Any] = {
+    "/api/v1/export/": Client.export_dataset,
+    "/api/v1/releases/": Client.releases,
+}
 # `format` chooses a representation, which the SDK reads through a method of its own (export,
 # graphml), not a filter; `facet` of a resource list is checked against its pattern.
 REPRESENTATION = "format"

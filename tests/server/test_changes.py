@@ -95,7 +95,7 @@ def test_a_deleted_record_is_deleted_and_records_come_with_their_export_line(api
     assert (created["type"], deleted["type"]) == ("created", "deleted")
     assert created["record"] is None  # it is gone now
     kept = factories.source(title="[A source that stays]")
-    (entry,) = [e for e in everything(api, after=deleted["seq"], include="record")]
+    (entry,) = everything(api, after=deleted["seq"], include="record")
     (line,) = dataset.documents({"sources": [kept.pk]}, public=True).values()
     assert entry["record"] == line
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -55,7 +56,7 @@ def build_sources(count):
 
 
 # Each endpoint: what builds its rows, its path and the query that keeps only those rows.
-CASES = {
+CASES: dict[str, tuple[Any, str, dict[str, Any]]] = {
     "officials": (build_officials, "officials", {"country": "ZX"}),
     "officials at": (build_officials, "officials", {"country": "ZX", "at": "2020"}),
     "contacts": (build_contacts, "contacts", {"country": "ZX"}),
