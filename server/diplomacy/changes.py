@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from . import selectors, visibility
@@ -168,6 +168,34 @@ def revisions_of(history: QuerySet[Any]) -> Iterator[Revision]:
 def record_written_history(resource: str, history: QuerySet[Any]) -> int:
     """Record the changes of history rows written without the revision signal (a bulk load)."""
     return record_in_bulk(changes_of(resource, revisions_of(history)))
+
+
+def record_bulk_creations(model: type[models.Model], after_history_id: int) -> int:
+    """Record, in one statement, the creations a bulk load wrote as history rows (one ``+`` row
+    per record, past ``after_history_id``, without the revision signal); how many."""
+    history: Any = model.history.model  # type: ignore[attr-defined]
+    name = connection.ops.quote_name
+    public = (
+        f"CASE WHEN {name('review_state')} IN ('reviewed') THEN 'created' ELSE '' END"
+        if visibility.is_claim(model)
+        else "'created'"
+    )
+    with transaction.atomic():
+        ChangeSequence.objects.bulk_create([ChangeSequence(pk=1, last=0)], ignore_conflicts=True)
+        last = ChangeSequence.objects.select_for_update().get(pk=1).last
+        sql = (
+            f"INSERT INTO {name(Change._meta.db_table)} "
+            "(seq, at, resource, record_id, version, type, public_type) "
+            f"SELECT %s + ROW_NUMBER() OVER (ORDER BY {name('history_id')}), "
+            f"{name('history_date')}, %s, {name('id')}, {name('version')}, 'created', {public} "
+            f"FROM {name(history._meta.db_table)} "
+            f"WHERE {name('history_id')} > %s AND {name('history_type')} = '+'"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [last, RESOURCE_OF_MODEL[model], after_history_id])
+            count = cursor.rowcount
+        ChangeSequence.objects.filter(pk=1).update(last=last + count)
+    return int(count)
 
 
 def changes_of(resource: str, revisions: Iterable[Revision]) -> Iterator[dict[str, Any]]:

@@ -39,6 +39,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
+from . import changes
 from .dates import PartialDate
 from .models import Citation, Contact, Official, Participant, Position, Source, Statement, Topic
 from .search.documents import (
@@ -1208,6 +1209,11 @@ def synthesize(
     if problems:
         raise ValueError(" ".join(problems))
     written: dict[str, int] = {}
+    # The history rows written past these go into the change feed at the end, in one statement.
+    history_before = {
+        model: history_model(model)._default_manager.aggregate(last=Max("history_id"))["last"] or 0
+        for model in RECORD_MODELS
+    }
     with fast_sqlite_writes(), indexing_after_inserts(connection):
         # Everything that reads the database happens here, before the generating thread starts.
         generator = Generator(counts, seed, ensure_topics())
@@ -1219,4 +1225,7 @@ def synthesize(
             if progress:
                 progress(prepared.phase, prepared.done, prepared.total)
         reset_sequences()
+        for model, last in history_before.items():
+            if model in changes.RESOURCE_OF_MODEL:
+                changes.record_bulk_creations(model, last)
     return {name: n for name, n in written.items() if n}

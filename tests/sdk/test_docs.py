@@ -43,6 +43,7 @@ def test_the_cookbook_covers_what_scripts_need():
         "### Contacts and statements in one timeline",
         "### The network of officials",
         "### The whole dataset",
+        "### Staying in sync: the change feed",
     ):
         assert heading in text, heading
 
@@ -78,6 +79,8 @@ def test_the_cookbooks_python_runs(server, monkeypatch, tmp_path):
     assert (tmp_path / "network.graphml").read_text(encoding="utf-8").startswith("<?xml")
     dataset = (tmp_path / "detente-export.ndjson").read_text(encoding="utf-8").splitlines()
     assert '"format":"detente-export"' in dataset[0]
+    assert "synced True True" in output
+    assert (tmp_path / "detente.sqlite3").stat().st_size > 0
 
 
 @LIVE
@@ -114,3 +117,5 @@ def test_the_cookbooks_commands_run(server, monkeypatch, tmp_path):
     assert exported.startswith("id,url,version,created_at,updated_at,text,kind,language,speaker_id")
     assert (tmp_path / "contacts-kr.ndjson").read_text(encoding="utf-8").startswith('{"id":')
     assert "<graphml" in (tmp_path / "network.graphml").read_text(encoding="utf-8")
+    copied = (tmp_path / "detente-copy.ndjson").read_text(encoding="utf-8")
+    assert copied.startswith('{"contacts":')

@@ -17,9 +17,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from server.diplomacy import revisions
+from server.diplomacy import changes, revisions
 from server.diplomacy.dates import PartialDate
 from server.diplomacy.models import (
+    Change,
+    ChangeSequence,
     Citation,
     Contact,
     Official,
@@ -164,6 +166,20 @@ def test_each_record_has_its_created_revision_with_the_snapshot_it_would_have(fi
     for part in (Position, Participant, Citation):
         created = part.history.filter(id__gte=first_ids[part], history_type="+")
         assert created.count() == synthetic(part, first_ids).count()
+
+
+def test_each_synthetic_record_is_created_in_the_change_feed(first_ids):
+    seqs = list(Change.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # numbered on, without gaps
+    assert ChangeSequence.objects.get().last == seqs[-1]
+    for model in RESOURCES:
+        resource = changes.RESOURCE_OF_MODEL[model]
+        ids = list(synthetic(model, first_ids).values_list("id", flat=True))
+        found = Change.objects.filter(resource=resource, record_id__gte=first_ids[model])
+        assert sorted(found.values_list("record_id", flat=True)) == ids
+        assert set(found.values_list("type", "public_type", "version")) == {
+            ("created", "created", 1)
+        }
 
 
 def test_search_documents_are_built_from_the_stored_records(first_ids):
