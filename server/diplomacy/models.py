@@ -401,7 +401,14 @@ class Change(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["resource", "seq"], name="change_resource_seq")]
+        indexes = [
+            models.Index(fields=["resource", "seq"], name="change_resource_seq"),
+            # Each audience's page reads its own changes in order, skipping none it cannot see.
+            models.Index(fields=["seq"], condition=~models.Q(type=""), name="change_curated_seq"),
+            models.Index(
+                fields=["seq"], condition=~models.Q(public_type=""), name="change_public_seq"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.seq}: {self.resource} {self.record_id} {self.type or self.public_type}"

@@ -56,7 +56,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['seq'],
-                'indexes': [models.Index(fields=['resource', 'seq'], name='change_resource_seq')],
+                'indexes': [
+                    models.Index(fields=['resource', 'seq'], name='change_resource_seq'),
+                    models.Index(condition=models.Q(('type', ''), _negated=True), fields=['seq'], name='change_curated_seq'),
+                    models.Index(condition=models.Q(('public_type', ''), _negated=True), fields=['seq'], name='change_public_seq'),
+                ],
             },
         ),
         migrations.RunPython(record_the_history_so_far, migrations.RunPython.noop),
