@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # An ETag on every successful answer (a digest of its body), and a 304 to a matching
     # If-None-Match.
     "server.api.conditional.RepresentationETagMiddleware",
+    # Where this request's reads go: a replica, or the primary (server/replicas.py).
+    "server.replicas.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,6 +112,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # request answered 503, rather than holding a worker for ever.
     timeout_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
+
+# Read replicas (PostgreSQL streaming replicas of the primary above), comma-separated: anonymous
+# reads go to one that answers and is at most DATABASE_REPLICA_MAX_LAG_SECONDS behind; writes,
+# and a client's reads for DETENTE_READ_YOUR_WRITES_SECONDS after its last write, to the primary
+# (server/replicas.py).
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    _replica["TEST"] = {"MIRROR": "default"}  # a test database has no replica of its own
+    DATABASES[f"replica{_number}"] = _replica
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["server.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "1"))
+READ_YOUR_WRITES_SECONDS = int(os.environ.get("DETENTE_READ_YOUR_WRITES_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Where `manage.py release` writes the numbered releases of the public dataset, which the API

@@ -24,6 +24,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from server import replicas
 from server.diplomacy import services
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -112,6 +113,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
     ):
         logger.warning("Database unavailable: %s", exc)
+        replicas.database_failed()
         body = problem_body(
             503,
             "Database unavailable",

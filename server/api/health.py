@@ -5,6 +5,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from server import replicas
+
 from .errors import RETRY_AFTER_SECONDS, problem_response
 
 
@@ -18,12 +20,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to serve: every configured database answers a query."""
+    """Ready to serve: the primary database answers a query. Replicas are reported, each with
+    its lag; one that is down or behind is skipped by reads (``server.replicas``), so it does not
+    make the server unready."""
     try:
-        for alias in connections:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
     except DatabaseError:
         return problem_response(
             503,
@@ -31,4 +34,5 @@ def readyz(request: HttpRequest) -> JsonResponse:
             "The database cannot be reached; try again shortly.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return JsonResponse({"status": "ready", "databases": list(connections)})
+    body = {"status": "ready", "databases": list(connections), "replicas": replicas.status()}
+    return JsonResponse(body)
