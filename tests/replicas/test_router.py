@@ -167,9 +167,10 @@ def test_a_curator_reads_their_own_write_at_once(server, token, paused):
     assert shown["notes"] == "Written by the router's test."
     history = requests.get(f"{server}/api/v1/officials/1/history/", headers=auth, timeout=10)
     assert history.json()["results"][-1]["version"] == shown["version"]
+    query: dict[str, str | int] = {"resource": "officials", "after": 0, "limit": 1000}
     feed = requests.get(
         f"{server}/api/v1/changes/",
-        params={"resource": "officials", "after": 0, "limit": 1000},
+        params=query,
         headers=auth,
         timeout=10,
     ).json()
