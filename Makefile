@@ -64,6 +64,8 @@ bench: install-dev
 		--results bench/RESULTS.md
 	.ci/postgres.sh -- $(BIN)/python bench/load_writes.py --duration 60 --clients 50 \
 		--workers 2 --results bench/RESULTS.md
+	.ci/replica.sh -- $(BIN)/python -m bench.replica_reads --size 100000 --rounds 3 \
+		--seconds 5 --results bench/RESULTS.md
 
 bench-quick: install-dev
 	$(BENCH_READS) --sizes 10000 --databases sqlite

@@ -289,8 +289,13 @@ def render(
 
 def replace_section(path: Path, section: str) -> None:
     """Put this report in place of the file's previous section of the same title."""
+    replace_section_titled(path, SECTION, section)
+
+
+def replace_section_titled(path: Path, title: str, section: str) -> None:
+    """Put ``section`` in place of the file's section headed ``title`` (or at its end)."""
     existing = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    head, marker, tail = existing.partition(SECTION)
+    head, marker, tail = existing.partition(title)
     if not marker:
         path.write_text(existing.rstrip("\n") + "\n\n" + section, encoding="utf-8")
         return
