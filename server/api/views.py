@@ -36,7 +36,13 @@ from server.diplomacy.revisions import revision_entries
 
 from .conditional import etag_for, expected_versions, not_modified
 from .counts import cached_count
-from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
+from .exports import (
+    BOM_PARAMETER,
+    EXPORT_FORMATS,
+    EXPORT_RENDERERS,
+    byte_order_mark,
+    streaming_export,
+)
 from .facets import facet_counts
 from .ranking import RankedMatches
 from .rows import RowBuilder, Rows, page_rows, ranked_ids, rows_by_id
@@ -81,6 +87,9 @@ def _without_format(request: Request) -> Request:
     return clone
 
 
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 def _parse_as_of(text: str) -> dt.datetime:
     try:
         moment = parse_datetime(text)
@@ -90,7 +99,13 @@ def _parse_as_of(text: str) -> dt.datetime:
         raise ValidationError(
             {"as_of": ["Give an ISO 8601 date and time, such as 2024-11-18T09:00:00Z."]}
         )
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
+    moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        # Past year 9999 or before year 1 in UTC (9999-12-31T23:59:59-14:00): after every
+        # revision, or before any; the databases hold no such moment to compare with.
+        return dt.datetime.max.replace(tzinfo=dt.UTC) if moment.year > 1 else _EARLIEST
 
 
 class RecordViewSet(viewsets.ModelViewSet):
@@ -190,6 +205,7 @@ class RecordViewSet(viewsets.ModelViewSet):
             self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
 
+    @extend_schema(parameters=[BOM_PARAMETER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         queryset = self.filter_queryset(self.get_queryset())
         export_format = request.accepted_renderer.format
@@ -257,7 +273,9 @@ class RecordViewSet(viewsets.ModelViewSet):
         filename = str(self.model._meta.verbose_name_plural).replace(" ", "-")
         header = self.get_serializer_class()(context=builder.context)
         rows = page_rows(queryset, builder.plan)
-        return streaming_export(export_format, rows, builder.represent, header, filename)
+        return streaming_export(
+            export_format, rows, builder.represent, header, filename, bom=byte_order_mark(request)
+        )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Filters, search and ordering shape lists; a detail is found by its id alone.
