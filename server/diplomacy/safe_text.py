@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from fontTools import unicodedata as scripts
 SNIPPET_MARKERS = "\ue000\ue001"
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _REFUSED_IN_TEXT = re.compile(f"{XML_INVALID.pattern[:-1]}{SNIPPET_MARKERS}]")
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 _COMMON = frozenset({"Zyyy", "Zinh", "Zzzz"})
 # Han is written with kana in Japanese, with Hangul in Korean, with Bopomofo in Chinese (UTS #39).
@@ -83,13 +85,13 @@ def name_problem(text: str) -> str | None:
     problem = text_problem(text)
     if problem is not None:
         return problem
+    if text.isascii():  # Latin letters and common signs: only a control can be wrong
+        control = _ASCII_CONTROL.search(text)
+        return None if control is None else _invisible(control.group(), control.start() + 1)
     for where, char in enumerate(text, start=1):
-        if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
-            return (
-                f"Remove {_describe(char)} at character {where}: names, titles and labels hold "
-                "no invisible characters."
-            )
-    word_scripts = [(word, _scripts_of(word)) for word in _words(text)]
+        if _char(char)[0]:
+            return _invisible(char, where)
+    word_scripts = [(word, _scripts_of(word)) for word in dict.fromkeys(_words(text))]
     for word, found in word_scripts:
         if not _single_script(found):
             return (
@@ -106,44 +108,55 @@ def name_problem(text: str) -> str | None:
     return None
 
 
+def _invisible(char: str, where: int) -> str:
+    return (
+        f"Remove {_describe(char)} at character {where}: names, titles and labels hold no "
+        "invisible characters."
+    )
+
+
+@lru_cache(maxsize=8192)
+def _char(char: str) -> tuple[bool, bool, frozenset[str]]:
+    """Whether the character is invisible, whether it belongs to a word (a letter, a mark, a
+    digit), and the scripts it is written in (none for common signs)."""
+    category = unicodedata.category(char)
+    found = set(scripts.script_extension(char)) - _COMMON
+    for script in list(found):
+        found |= _ALSO_WRITTEN_AS.get(script, set())
+    return category in _INVISIBLE_CATEGORIES, category[0] in "LMN", frozenset(found)
+
+
 def _words(text: str) -> list[str]:
     """Runs of letters, marks and digits: what spaces and punctuation separate."""
-    words, current = [], ""
-    for char in text:
-        if unicodedata.category(char)[0] in "LMN":
-            current += char
-        elif current:
-            words.append(current)
-            current = ""
-    return [*words, current] if current else words
+    words, start = [], None
+    for index, char in enumerate(text):
+        if _char(char)[1]:
+            start = index if start is None else start
+        elif start is not None:
+            words.append(text[start:index])
+            start = None
+    return [*words, text[start:]] if start is not None else words
 
 
-def _scripts_of(word: str) -> list[set[str]]:
-    """The script sets of the word's characters that belong to a script (not common ones)."""
-    sets = []
-    for char in word:
-        found = set(scripts.script_extension(char)) - _COMMON
-        if found:
-            for script in list(found):
-                found |= _ALSO_WRITTEN_AS.get(script, set())
-            sets.append(found)
-    return sets
+def _scripts_of(word: str) -> list[frozenset[str]]:
+    """The distinct script sets of the word's characters that belong to a script."""
+    return [found for found in {_char(char)[2] for char in word} if found]
 
 
-def _single_script(sets: list[set[str]]) -> bool:
-    if not sets or set.intersection(*sets):
+def _single_script(sets: list[frozenset[str]]) -> bool:
+    if not sets or frozenset.intersection(*sets):
         return True
     # Latin goes with Chinese, Japanese or Korean writing in one word ("K팝"), as UTS #39 allows.
     others = [found for found in sets if "Latn" not in found]
-    return bool(others) and bool(set.intersection(*others) & _CJK)
+    return bool(others) and bool(frozenset.intersection(*others) & _CJK)
 
 
-def _only(sets: list[set[str]]) -> set[str]:
-    return set.intersection(*sets) if sets else set()
+def _only(sets: list[frozenset[str]]) -> frozenset[str]:
+    return frozenset.intersection(*sets) if sets else frozenset()
 
 
-def _named(sets: list[set[str]] | set[str]) -> list[str]:
-    found = set().union(*sets) if isinstance(sets, list) else sets
+def _named(sets: list[frozenset[str]] | frozenset[str]) -> list[str]:
+    found = frozenset().union(*sets) if isinstance(sets, list) else sets
     return sorted(
         {scripts.script_name(code, default=code) for code in found if code not in _CJK} or found
     )
