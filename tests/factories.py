@@ -2,8 +2,8 @@
 
 Test data uses the country codes TV, NR and PW (real ones the article never names) and slugs
 starting with ``t-`` so that it never mixes with the article's dataset loaded in the same
-database. Claims (statements, contacts, posts held) are built reviewed, as the article's are, so that anonymous reads show them; pass
-``review_state="draft"`` for one under review.
+database. Claims (statements, contacts, posts held) are built reviewed, as the article's are, so
+that anonymous reads show them; pass ``review_state="draft"`` for one under review.
 """
 
 from __future__ import annotations

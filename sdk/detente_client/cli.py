@@ -792,6 +792,9 @@ def _check_format(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     """``--format`` given before the command is checked against what the command writes."""
     choices = _formats(args)
     fmt = getattr(args, "format", None)
+    if getattr(args, "bom", False) and (fmt or choices[0]) != "csv":
+        command = f"detente {args.resource} export"
+        raise UsageError(f"{parser.format_usage()}{command}: error: --bom needs --format csv")
     if fmt is not None and fmt not in choices:
         command = " ".join(filter(None, (args.resource, getattr(args, "action", None))))
         what = "with --graphml" if getattr(args, "graphml", False) else "here"
@@ -842,8 +845,6 @@ def run(args: argparse.Namespace, environ: typing.Mapping[str, str], out: TextIO
             output(args.model, _listing(resource, args), fmt, out, snippet=searched)
         elif args.action == "export":
             export_format = typing.cast(ExportFormat, fmt)
-            if args.bom and export_format != "csv":
-                raise UsageError(f"detente {args.resource} export: error: --bom needs --format csv")
             filters = _filters(args, command.export_filters)
             export = resource._export(export_format, filters, bom=args.bom)
             _save_or_write(export, args, out)
