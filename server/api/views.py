@@ -87,7 +87,8 @@ def _without_format(request: Request) -> Request:
     return clone
 
 
-_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+# The first and last moments the databases hold, in UTC.
+_EARLIEST, _LATEST = dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def _parse_as_of(text: str) -> dt.datetime:
@@ -105,7 +106,7 @@ def _parse_as_of(text: str) -> dt.datetime:
     except OverflowError:
         # Past year 9999 or before year 1 in UTC (9999-12-31T23:59:59-14:00): after every
         # revision, or before any; the databases hold no such moment to compare with.
-        return dt.datetime.max.replace(tzinfo=dt.UTC) if moment.year > 1 else _EARLIEST
+        return _LATEST if moment.year > 1 else _EARLIEST
 
 
 class RecordViewSet(viewsets.ModelViewSet):

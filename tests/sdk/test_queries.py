@@ -192,7 +192,7 @@ def test_a_csv_export_with_a_byte_order_mark_for_excel(api, tmp_path):
     ]
     assert "id" in rows[0]  # the mark is not part of the first column's name
     with pytest.raises(ValueError, match="CSV"):
-        api.statements.export("ndjson", bom=True)  # type: ignore[call-overload]
+        api.statements.export("ndjson", bom=True)
 
 
 @LIVE
