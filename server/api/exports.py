@@ -66,25 +66,25 @@ BOM_PARAMETER = OpenApiParameter(
     OpenApiTypes.BOOL,
     default=False,
     description=(
-        "With format=csv only: true starts the file with a UTF-8 byte order mark, so that Excel "
-        "reads its accents and scripts right; false (the default) leaves it out."
+        "For format=csv: true starts the file with a UTF-8 byte order mark, so that Excel reads "
+        "its accents and scripts right; false (the default) leaves it out. Other formats have "
+        "none."
     ),
 )
 
 
 def byte_order_mark(request: Request) -> bool:
-    """Whether the request's CSV export starts with a byte order mark (``bom``); a 400 for a
-    malformed value, or for ``bom`` on anything but a CSV export."""
+    """Whether the request's export starts with a byte order mark: ``bom=true`` on a CSV export
+    (NDJSON and JSON have none); a 400 for a malformed value, on any list."""
     values = request.query_params.getlist(BOM_PARAM)
     if not values:
         return False
     if len(values) > 1 or values[0] not in ("true", "false"):
         raise ValidationError({BOM_PARAM: ["Give bom=true or bom=false, once."]})
-    if getattr(request.accepted_renderer, "format", None) != CSVRenderer.format:
-        raise ValidationError(
-            {BOM_PARAM: ["A byte order mark starts CSV exports only: format=csv."]}
-        )
-    return values[0] == "true"
+    return (
+        values[0] == "true"
+        and getattr(request.accepted_renderer, "format", None) == CSVRenderer.format
+    )
 
 
 def _brief_fields(field: BriefRelatedField) -> list[str]:

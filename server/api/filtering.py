@@ -62,7 +62,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                     for name in unknown
                 }
             )
-        byte_order_mark(request)  # checked on every list: on all but a CSV export, a 400
+        byte_order_mark(request)  # a malformed value is a 400 on every list, exported or not
         given = filters & set(request.query_params)
         if filterset_class is None or not given:
             # Without a value every filter leaves the list as it is; building the filter set and
