@@ -13,6 +13,7 @@ from django.db import connections
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
+from ..safe_text import SNIPPET_MARKERS
 from .query import Query
 from .schema import POSTGRES_CONFIG, fts_table
 
@@ -20,7 +21,7 @@ SNIPPET_WORDS = 24
 # The engine writes these around each match. New text cannot hold them (``safe_text``), but text
 # written to the database directly might, so each query's marks also carry a random token no
 # text can foresee; the stored characters are then dropped from the passage.
-_OPEN, _CLOSE = "\ue000", "\ue001"
+_OPEN, _CLOSE = SNIPPET_MARKERS[0], SNIPPET_MARKERS[1]
 _STORED_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
 
 
