@@ -1,9 +1,9 @@
 """Builders for test records, written through the services like any other write.
 
-Test data uses the country codes ZZ, ZY and ZX and slugs starting with ``t-`` so that it never
-mixes with the article's dataset loaded in the same database. Claims (statements, contacts, posts
-held) are built reviewed, as the article's are, so that anonymous reads show them; pass
-``review_state="draft"`` for one under review.
+Test data uses the country codes TV, NR and PW (real ones the article never names) and slugs
+starting with ``t-`` so that it never mixes with the article's dataset loaded in the same
+database. Claims (statements, contacts, posts held) are built reviewed, as the article's are, so
+that anonymous reads show them; pass ``review_state="draft"`` for one under review.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def citations(cited: Source | None = None, excerpt: str = "Test excerpt.") -> li
     return [{"source": cited or source(), "excerpt": excerpt, "locator": "paragraph 1"}]
 
 
-def official(*, country: str = "ZZ", positions: int = 1, **fields: Any) -> Official:
+def official(*, country: str = "TV", positions: int = 1, **fields: Any) -> Official:
     number = next(_sequence)
     fields.setdefault("slug", f"t-official-{number}")
     fields.setdefault("name", f"Test Official {number}")
@@ -57,10 +57,10 @@ def contact(
 ) -> Contact:
     fields.setdefault("title", f"Test contact {next(_sequence)}")
     fields.setdefault("kind", "meeting")
-    fields.setdefault("country", "ZZ")
+    fields.setdefault("country", "TV")
     participants = [{"official": member, "country": member.country} for member in officials]
     fields.setdefault(
-        "participants", participants or [{"label": "Test delegation", "country": "ZZ"}]
+        "participants", participants or [{"label": "Test delegation", "country": "TV"}]
     )
     fields.setdefault("topics", list(topics))
     fields.setdefault("citations", citations())
@@ -75,7 +75,7 @@ def statement(
     fields.setdefault("kind", "paraphrase")
     if "speaker" not in fields:
         fields.setdefault("speaker_label", "Test office")
-        fields.setdefault("speaker_country", "ZZ")
+        fields.setdefault("speaker_country", "TV")
     fields.setdefault("topics", list(topics))
     fields.setdefault("citations", citations(cited, excerpt=fields["text"]))
     fields.setdefault("review_state", "reviewed")

@@ -320,6 +320,16 @@ def print_json(records: Iterable[Model], out: TextIO) -> None:
     out.write("\n]\n")
 
 
+# A spreadsheet evaluates a cell starting with one of these as a formula (CSV injection); such a
+# cell is written behind a single quote, as the server's exports do, and so is one starting with
+# a quote, so that dropping the first quote of a cell always gives the text back.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def print_csv(
     model: type[Model], records: Iterable[Model], out: TextIO, *, snippet: bool = False
 ) -> None:
@@ -327,7 +337,7 @@ def print_csv(
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for record in records:
-        writer.writerow(flat_row(record))
+        writer.writerow({name: spreadsheet_safe(cell) for name, cell in flat_row(record).items()})
 
 
 def output(
@@ -371,7 +381,9 @@ def output_facets(count: int, facets: typing.Mapping[str, Facet], fmt: str, out:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["facet", "value", "count"])
-        writer.writerows((name, value or "", count) for name, value, count in rows)
+        writer.writerows(
+            (name, spreadsheet_safe(value or ""), count) for name, value, count in rows
+        )
         return
     print_rows(
         ["facet", "value", "count"],
@@ -404,7 +416,7 @@ def output_network(network: Network, fmt: str, out: TextIO) -> None:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["source", "source_name", "target", "target_name", "weight", "contacts"])
-        writer.writerows(edges)
+        writer.writerows([spreadsheet_safe(cell) for cell in edge] for edge in edges)
         return
     out.write(f"{len(network.nodes)} officials\n")
     print_table(NetworkNode, network.nodes, out)
@@ -666,6 +678,11 @@ def build_parser() -> argparse.ArgumentParser:
             "it: CSV (flat columns) or NDJSON (one JSON record a line).",
         )
         _add_filters(export, name, command.export_filters)
+        export.add_argument(
+            "--bom",
+            action="store_true",
+            help="with --format csv: start the file with a UTF-8 byte order mark, for Excel",
+        )
         _output_file(export, "the export")
         _common_options(export, EXPORT_FORMATS)
 
@@ -791,6 +808,9 @@ def _check_format(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     """``--format`` given before the command is checked against what the command writes."""
     choices = _formats(args)
     fmt = getattr(args, "format", None)
+    if getattr(args, "bom", False) and (fmt or choices[0]) != "csv":
+        command = f"detente {args.resource} export"
+        raise UsageError(f"{parser.format_usage()}{command}: error: --bom needs --format csv")
     if fmt is not None and fmt not in choices:
         command = " ".join(filter(None, (args.resource, getattr(args, "action", None))))
         what = "with --graphml" if getattr(args, "graphml", False) else "here"
@@ -852,7 +872,8 @@ def run(args: argparse.Namespace, environ: typing.Mapping[str, str], out: TextIO
             output(args.model, _listing(resource, args), fmt, out, snippet=searched)
         elif args.action == "export":
             export_format = typing.cast(ExportFormat, fmt)
-            export = resource._export(export_format, _filters(args, command.export_filters))
+            filters = _filters(args, command.export_filters)
+            export = resource._export(export_format, filters, bom=args.bom)
             _save_or_write(export, args, out)
         elif args.action == "get":
             review = getattr(args, "review", None)

@@ -4,7 +4,9 @@ page is the rows after it in that order. Its cost does not grow with depth (no o
 A cursor is opaque to clients: base64url of ``{"o": ordering, "p": [values]}``, where ``ordering``
 is the list's ``ordering`` parameter as given ("" for the default) and the values are the row's
 ordering columns (a partial date's earliest and latest days, then the id). A cursor is refused
-(400) under another ordering, or when it is not one the server could have given.
+(400) under another ordering, or when it is not one the server could have given: one holding a
+number that is not a whole number within 64 bits (no column of an ordering holds another) is
+refused before it reaches a query.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Q
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
+
+from .parsers import LARGEST_INTEGER, SMALLEST_INTEGER
+from .parsers import loads as bounded_json
 
 CURSOR_PARAM = "cursor"
 MAX_CURSOR_LENGTH = 1000
@@ -53,8 +58,9 @@ def decode_cursor(token: str, model: type[Model], columns: Ordering, ordering: s
     if len(token) > MAX_CURSOR_LENGTH:
         raise _refused("This is not a cursor this list gave (too long).")
     try:
-        document = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError):
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        document = bounded_json(raw)
+    except (binascii.Error, ValueError, ParseError):
         raise _refused("This is not a cursor this list gave: follow the `next` link.") from None
     if not isinstance(document, dict) or not isinstance(document.get("p"), list):
         raise _refused("This is not a cursor this list gave: follow the `next` link.")
@@ -63,15 +69,40 @@ def decode_cursor(token: str, model: type[Model], columns: Ordering, ordering: s
             "This cursor belongs to another ordering: keep the `ordering` of the page it came from."
         )
     values = document["p"]
-    if len(values) != len(columns):
+    if len(values) != len(columns) or not all(map(_cursor_value, values)):
         raise _refused("This is not a cursor this list gave: follow the `next` link.")
     try:
-        return [
+        position = [
             None if value is None else _field(model, name).to_python(value)
             for (name, _descending), value in zip(columns, values, strict=True)
         ]
+        if all(map(_storable, position)):
+            return position
     except (DjangoValidationError, TypeError, ValueError):
-        raise _refused("This is not a cursor this list gave: follow the `next` link.") from None
+        pass
+    raise _refused("This is not a cursor this list gave: follow the `next` link.")
+
+
+def _cursor_value(value: Any) -> bool:
+    """What a cursor the server gave holds: text (a date, a time), a whole number, or nothing."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return SMALLEST_INTEGER <= value <= LARGEST_INTEGER
+    return value is None or isinstance(value, str)
+
+
+def _storable(value: Any) -> bool:
+    """Whether a database can compare with the value: an integer within 64 bits (one given as
+    text too), a time that has a UTC equivalent (years 1 to 9999 there)."""
+    if isinstance(value, int):
+        return _cursor_value(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            return False
+    return True
 
 
 def _field(model: type[Model], name: str) -> Any:

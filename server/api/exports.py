@@ -7,6 +7,10 @@ record gives a column per field of its brief shape (``speaker_id``, ``speaker_sl
 nested list (citations, participants, posts held) gives a column per field of its items, joined
 the same way, a related record in it by its id. Lists nested deeper (a post's citations) are left
 out of CSV; NDJSON has them.
+
+A CSV cell a spreadsheet would read as a formula (text starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return) is written behind a single quote (``server.diplomacy.csv_cells``).
+``bom=true`` starts the file with a UTF-8 byte order mark, by which Excel knows the encoding.
 """
 
 from __future__ import annotations
@@ -20,13 +24,21 @@ from typing import Any
 import orjson
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+
+from server.diplomacy.csv_cells import spreadsheet_safe
 
 from .serializers import BriefRelatedField
 
 CHUNK_SIZE = 500
 JOINER = " | "
+BOM_PARAM = "bom"
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class CSVRenderer(BaseRenderer):
@@ -49,6 +61,30 @@ class NDJSONRenderer(CSVRenderer):
 
 EXPORT_RENDERERS = (CSVRenderer, NDJSONRenderer)
 EXPORT_FORMATS = frozenset(renderer.format for renderer in EXPORT_RENDERERS)
+BOM_PARAMETER = OpenApiParameter(
+    BOM_PARAM,
+    OpenApiTypes.BOOL,
+    default=False,
+    description=(
+        "For format=csv: true starts the file with a UTF-8 byte order mark, so that Excel reads "
+        "its accents and scripts right; false (the default) leaves it out. Other formats have "
+        "none."
+    ),
+)
+
+
+def byte_order_mark(request: Request) -> bool:
+    """Whether the request's export starts with a byte order mark: ``bom=true`` on a CSV export
+    (NDJSON and JSON have none); a 400 for a malformed value, on any list."""
+    values = request.query_params.getlist(BOM_PARAM)
+    if not values:
+        return False
+    if len(values) > 1 or values[0] not in ("true", "false"):
+        raise ValidationError({BOM_PARAM: ["Give bom=true or bom=false, once."]})
+    return (
+        values[0] == "true"
+        and getattr(request.accepted_renderer, "format", None) == CSVRenderer.format
+    )
 
 
 def _brief_fields(field: BriefRelatedField) -> list[str]:
@@ -87,11 +123,12 @@ def csv_row(item: dict[str, Any], columns: list[tuple[str, str, str | None]]) ->
     for _column, name, part in columns:
         value = item.get(name)
         if part is None:
-            row.append(_cell(value))
+            cell = _cell(value)
         elif isinstance(value, list):
-            row.append(JOINER.join(str(_cell(entry.get(part))) for entry in value))
+            cell = JOINER.join(str(_cell(entry.get(part))) for entry in value)
         else:
-            row.append(_cell(value.get(part)) if isinstance(value, dict) else "")
+            cell = _cell(value.get(part)) if isinstance(value, dict) else ""
+        row.append(spreadsheet_safe(cell))
     return row
 
 
@@ -102,10 +139,15 @@ def _chunks(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
 
 
 def _csv_lines(
-    queryset: QuerySet[Any], serialize: Callable[[list[Any]], list[dict[str, Any]]], header: Any
+    queryset: QuerySet[Any],
+    serialize: Callable[[list[Any]], list[dict[str, Any]]],
+    header: Any,
+    bom: bool = False,
 ) -> Iterable[str]:
     columns = csv_columns(header)
     buffer = io.StringIO()
+    if bom:
+        buffer.write(BYTE_ORDER_MARK)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([column for column, _name, _part in columns])
     for chunk in _chunks(queryset):
@@ -130,12 +172,15 @@ def streaming_export(
     serialize: Callable[[list[Any]], list[dict[str, Any]]],
     header: serializers.BaseSerializer[Any],
     filename: str,
+    *,
+    bom: bool = False,
 ) -> StreamingHttpResponse:
     """The whole queryset as a CSV or NDJSON download, written as it is read: ``rows`` read a
-    chunk at a time, each chunk shaped by ``serialize``; ``header`` gives the CSV columns."""
+    chunk at a time, each chunk shaped by ``serialize``; ``header`` gives the CSV columns, and
+    ``bom`` a byte order mark before them."""
     body: Iterable[Any]
     if export_format == CSVRenderer.format:
-        body = _csv_lines(rows, serialize, header)
+        body = _csv_lines(rows, serialize, header, bom)
         media_type = f"{CSVRenderer.media_type}; charset=utf-8"
     else:
         body = _ndjson_lines(rows, serialize)

@@ -23,6 +23,8 @@ from rest_framework.settings import api_settings
 from server.diplomacy import search
 from server.diplomacy.search import Query
 
+from .exports import BOM_PARAM, byte_order_mark
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
@@ -37,6 +39,7 @@ COMMON_PARAMETERS = frozenset(
         api_settings.SEARCH_PARAM,
         "facet",
         "cursor",
+        BOM_PARAM,
     }
 )
 
@@ -59,6 +62,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                     for name in unknown
                 }
             )
+        byte_order_mark(request)  # a malformed value is a 400 on every list, exported or not
         given = filters & set(request.query_params)
         if filterset_class is None or not given:
             # Without a value every filter leaves the list as it is; building the filter set and
@@ -140,6 +144,11 @@ class TextSearchFilter(SearchFilter):
         return parameters
 
 
+def _field_of(term: str) -> str:
+    """The field an ordering term names: one ``-`` descends (``--id`` names no field)."""
+    return term.removeprefix("-")
+
+
 class StrictOrderingFilter(OrderingFilter):
     """``ordering``: comma-separated names from the view's ``ordering_fields``; ``-`` descends.
 
@@ -171,7 +180,7 @@ class StrictOrderingFilter(OrderingFilter):
             raise ValidationError({self.ordering_param: ["Give one ordering parameter."]})
         allowed = list(getattr(view, "ordering_fields", ()))
         requested = [term.strip() for term in values[0].split(",") if term.strip()]
-        invalid = [term for term in requested if term.lstrip("-") not in allowed]
+        invalid = [term for term in requested if _field_of(term) not in allowed]
         if invalid or not requested:
             raise ValidationError(
                 {
@@ -189,7 +198,8 @@ class StrictOrderingFilter(OrderingFilter):
         placed: list[bool] = []  # whether the column's empty values need placing
         for term in terms:
             descending = term.startswith("-")
-            for index, column in enumerate(aliases.get(term.lstrip("-"), (term.lstrip("-"),))):
+            field = _field_of(term)
+            for index, column in enumerate(aliases.get(field, (field,))):
                 name = column.lstrip("-")
                 columns.append((name, descending != column.startswith("-")))
                 placed.append(index == 0 and self._may_be_empty(name))

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from server.api.fields import PARTIAL_DATE_SCHEMA
-from server.diplomacy import selectors
+from server.diplomacy import countries, selectors
 from server.diplomacy.dates import PartialDate
 
 
@@ -41,11 +41,16 @@ class PatternListField(forms.MultipleChoiceField):
 
 
 class CountryListField(PatternListField):
-    pattern = re.compile(r"[A-Z]{2}")
+    """ISO 3166-1 alpha-2 codes that the standard lists (``XX`` is well formed, and no country),
+    in either case."""
+
     message = '"%(value)s" is not an ISO 3166-1 alpha-2 country code (such as KR or CN).'
 
     def normalise(self, value: str) -> str:
         return value.strip().upper()
+
+    def valid_value(self, value: Any) -> bool:
+        return countries.is_country(str(value))
 
 
 class LanguageListField(PatternListField):
@@ -77,7 +82,7 @@ class AnyOfFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, choices=[], **kwargs)
 
 
-COUNTRY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KR"}
+COUNTRY_SCHEMA = {"type": "string", "enum": list(countries.CODES), "example": "KR"}
 SLUG_SCHEMA = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**12 - 1}
 

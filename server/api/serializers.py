@@ -12,14 +12,17 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.reverse import preserve_builtin_query_params
 
+from server.diplomacy.safe_text import text_problem
 from server.diplomacy.visibility import PUBLIC, is_claim, sees
 
 
 class StrictFieldsMixin:
-    """A body naming a field the resource does not have, or one it sets itself, is a 400.
+    """A body naming a field the resource does not have, or one it sets itself, is a 400; so is a
+    value of the wrong JSON type, and text holding characters no stored text may hold.
 
-    DRF silently drops both; a client that misspells ``speaker_lable`` or sends ``version``
-    would believe it had written something.
+    DRF silently drops unknown and read-only fields; a client that misspells ``speaker_lable`` or
+    sends ``version`` would believe it had written something. DRF also reads ``"30"`` and ``1.5``
+    as integers (``1.5`` as 1) and ``0`` as the text "0"; here a field takes its own JSON type.
     """
 
     fields: Any
@@ -33,14 +36,16 @@ class StrictFieldsMixin:
                     errors[str(key)] = ["Unknown field."]
                 elif field.read_only:
                     errors[str(key)] = ["This field is read-only."]
-                elif isinstance(field, serializers.CharField) and not _is_text(value):
-                    errors[str(key)] = [NOT_TEXT]
+                elif (problem := _type_problem(field, value)) is not None:
+                    errors[str(key)] = [problem]
             if errors:
                 raise ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
 NOT_TEXT = "Give text (a JSON string), not a number or a boolean."
+NOT_INTEGER = "Give a whole number (a JSON integer), not text, a fraction or a boolean."
+NOT_ID = "Give the id of the record (a JSON integer), not text, a fraction or a boolean."
 
 
 def _is_text(value: Any) -> bool:
@@ -48,12 +53,33 @@ def _is_text(value: Any) -> bool:
     return value is None or isinstance(value, str)
 
 
+def _is_integer(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _type_problem(field: serializers.Field, value: Any) -> str | None:
+    """Why ``value`` does not suit the field's JSON type (or its text cannot be stored)."""
+    if isinstance(field, serializers.CharField):
+        if not _is_text(value):
+            return NOT_TEXT
+        return None if value is None else text_problem(value)
+    if isinstance(field, serializers.IntegerField) and not _is_integer(value):
+        return NOT_INTEGER
+    if isinstance(field, serializers.PrimaryKeyRelatedField) and not _is_integer(value):
+        return NOT_ID
+    return None
+
+
 class TextField(serializers.CharField):
-    """A string, and only a string (DRF's CharField also takes numbers)."""
+    """A string, and only a string (DRF's CharField also takes numbers), that stored text may
+    hold (``server.diplomacy.safe_text``)."""
 
     def to_internal_value(self, data: Any) -> str:
         if not _is_text(data):
             self.fail("invalid")
+        problem = text_problem(data)
+        if problem is not None:
+            raise ValidationError(problem, code="unsafe_text")
         return super().to_internal_value(data)
 
     default_error_messages = {"invalid": NOT_TEXT}
@@ -112,9 +138,14 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    default_error_messages = {"incorrect_type": NOT_ID}
+
     def to_internal_value(self, data: Any) -> Any:
+        # An id is a JSON integer: DRF would find record 1 for "1", 1.5 or true.
+        if not _is_integer(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
         # An id past what the databases hold is simply no record (not an overflow in the driver).
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 10**12:
+        if not 0 < data < 10**12:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 

@@ -37,7 +37,13 @@ from server.diplomacy.visibility import EVERY_STATE, PUBLIC, Audience
 
 from .conditional import MalformedTag, if_match, representation_tag
 from .counts import cached_count
-from .exports import EXPORT_FORMATS, EXPORT_RENDERERS, streaming_export
+from .exports import (
+    BOM_PARAMETER,
+    EXPORT_FORMATS,
+    EXPORT_RENDERERS,
+    byte_order_mark,
+    streaming_export,
+)
 from .facets import facet_counts
 from .ranking import RankedMatches
 from .renderers import FastJSONRenderer
@@ -85,6 +91,10 @@ def _without_format(request: Request) -> Request:
     return clone
 
 
+# The first and last moments the databases hold, in UTC.
+_EARLIEST, _LATEST = dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def _parse_as_of(text: str) -> dt.datetime:
     try:
         moment = parse_datetime(text)
@@ -94,7 +104,13 @@ def _parse_as_of(text: str) -> dt.datetime:
         raise ValidationError(
             {"as_of": ["Give an ISO 8601 date and time, such as 2024-11-18T09:00:00Z."]}
         )
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
+    moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        # Past year 9999 or before year 1 in UTC (9999-12-31T23:59:59-14:00): after every
+        # revision, or before any; the databases hold no such moment to compare with.
+        return _LATEST if moment.year > 1 else _EARLIEST
 
 
 class RecordViewSet(viewsets.ModelViewSet):
@@ -201,6 +217,7 @@ class RecordViewSet(viewsets.ModelViewSet):
             self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
 
+    @extend_schema(parameters=[BOM_PARAMETER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         queryset = self.filter_queryset(self.get_queryset())
         export_format = request.accepted_renderer.format
@@ -268,7 +285,9 @@ class RecordViewSet(viewsets.ModelViewSet):
         filename = str(self.model._meta.verbose_name_plural).replace(" ", "-")
         header = self.get_serializer_class()(context=builder.context)
         rows = page_rows(queryset, builder.plan)
-        return streaming_export(export_format, rows, builder.represent, header, filename)
+        return streaming_export(
+            export_format, rows, builder.represent, header, filename, bom=byte_order_mark(request)
+        )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Filters, search and ordering shape lists; a detail is found by its id alone.

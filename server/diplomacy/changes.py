@@ -94,7 +94,9 @@ def record_revision(model: type[models.Model], history_row: Any) -> None:
         return
     snapshot = getattr(history_row, "snapshot", None)
     previous = _previous(history_row)
-    was = previous is not None and _public(model, previous.history_type, previous.snapshot)
+    was = previous is not None and _public(
+        model, previous.history_type, getattr(previous, "snapshot", None)
+    )
     now = _public(model, history_row.history_type, snapshot)
     _write(
         at=history_row.history_date,

@@ -4,7 +4,8 @@ The JSON format is a list of documents, one per record: ``{"type": "statement", 
 **snapshot}``, where the snapshot is the record in the services' write format
 (``revisions.snapshot``: partial dates as text, related records as ids, topics as slugs, nested
 parts as lists). The same documents serve a later whole-dataset export. CSV has one row per
-record: ``type``, ``id``, ``version`` and the record's fields, nested lists and topics as JSON.
+record: ``type``, ``id``, ``version`` and the record's fields, nested lists and topics as JSON;
+a text cell a spreadsheet would read as a formula is written behind a quote (``csv_cells``).
 
 An import is planned first (which records are new, changed or unchanged, and how each changed
 field differs), shown to the curator, then applied through the services in one transaction. A
@@ -24,6 +25,7 @@ from typing import Any
 from django.db import transaction
 
 from . import services
+from .csv_cells import spreadsheet_safe
 from .models import Contact, Official, Record, Source, Statement
 from .revisions import SPECS, changes, snapshot
 
@@ -69,7 +71,7 @@ def export_csv(model: type[Record], records: Iterable[Record]) -> str:
 def _cell(value: Any) -> Any:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+    return "" if value is None else spreadsheet_safe(value)
 
 
 class ImportFileError(ValueError):

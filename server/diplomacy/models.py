@@ -8,16 +8,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .countries import CountryCodeValidator
 from .dates import (
     PartialDateAttribute,
     ends_after_starts,
     partial_date_constraints,
     partial_date_fields,
 )
+from .safe_text import name_text, plain_text
 
-country_code = RegexValidator(
-    r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 country code in capitals, such as KR or CN."
-)
+country_code = CountryCodeValidator()
 language_code = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Use a BCP 47 language tag, such as en or ko."
 )
@@ -98,7 +98,7 @@ class Reviewed(models.Model):
 
 class Topic(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[name_text])
     history = part_history()
 
     class Meta:
@@ -110,12 +110,15 @@ class Topic(models.Model):
 
 class Official(Record):
     slug = models.SlugField(max_length=120, unique=True)
-    name = models.CharField(max_length=200, db_index=True)
+    name = models.CharField(max_length=200, db_index=True, validators=[name_text])
     aliases = models.JSONField(
-        default=list, blank=True, help_text="Other spellings of the name, as sources print them."
+        validators=[name_text],
+        default=list,
+        blank=True,
+        help_text="Other spellings of the name, as sources print them.",
     )
     country = country_field(db_index=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[plain_text])
     history = resource_history()
 
     class Meta:
@@ -137,19 +140,21 @@ class SourceKind(models.TextChoices):
 
 class Source(Record):
     title = models.CharField(
+        validators=[name_text],
         max_length=300,
         help_text="The document's title; a [bracketed description] when it has none of its own.",
     )
     kind = models.CharField(max_length=20, choices=SourceKind.choices, db_index=True)
-    author = models.CharField(max_length=200, blank=True)
-    author_affiliation = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True, validators=[name_text])
+    author_affiliation = models.CharField(max_length=300, blank=True, validators=[name_text])
+    publisher = models.CharField(max_length=200, blank=True, validators=[name_text])
     published_earliest, published_latest, published_precision = partial_date_fields("published")
     published = PartialDateAttribute("published")
     document_url = models.URLField("URL", max_length=500, blank=True)
     language = models.CharField(max_length=20, blank=True, validators=[language_code])
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[plain_text])
     text = models.TextField(
+        validators=[plain_text],
         blank=True,
         help_text="The document's full text, if stored: every excerpt citing it must be in it.",
     )
@@ -167,8 +172,8 @@ class Position(Reviewed):
     """A post an official held (Popolo's membership), with partial start and end dates."""
 
     official = models.ForeignKey(Official, on_delete=models.CASCADE, related_name="positions")
-    title = models.CharField(max_length=200)
-    organization = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, validators=[name_text])
+    organization = models.CharField(max_length=200, blank=True, validators=[name_text])
     country = country_field()
     start_earliest, start_latest, start_precision = partial_date_fields("start")
     start = PartialDateAttribute("start")
@@ -208,7 +213,7 @@ class ContactStatus(models.TextChoices):
 
 
 class Contact(Reviewed, Record):
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[name_text])
     kind = models.CharField(max_length=20, choices=ContactKind.choices, db_index=True)
     status = models.CharField(
         max_length=20, choices=ContactStatus.choices, default=ContactStatus.HELD, db_index=True
@@ -217,16 +222,16 @@ class Contact(Reviewed, Record):
     date = PartialDateAttribute("date")
     end_date_earliest, end_date_latest, end_date_precision = partial_date_fields("end date")
     end_date = PartialDateAttribute("end_date")
-    location = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True, validators=[name_text])
     country = country_field(db_index=True)
-    occasion = models.CharField(max_length=300, blank=True)
+    occasion = models.CharField(max_length=300, blank=True, validators=[name_text])
     duration_minutes = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MINUTES)],
         help_text="How long it lasted, where the source says; longer contacts have an end date.",
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=[plain_text])
     topics = models.ManyToManyField(Topic, blank=True, related_name="contacts")
     history = resource_history()
 
@@ -259,10 +264,13 @@ class Participant(models.Model):
         related_name="participations",
     )
     label = models.CharField(
-        max_length=200, blank=True, help_text="Who took part, as the source puts it."
+        validators=[name_text],
+        max_length=200,
+        blank=True,
+        help_text="Who took part, as the source puts it.",
     )
     country = country_field()
-    role = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True, validators=[name_text])
     history = part_history()
 
     class Meta:
@@ -285,13 +293,14 @@ class StatementKind(models.TextChoices):
 
 
 class Statement(Reviewed, Record):
-    text = models.TextField()
+    text = models.TextField(validators=[plain_text])
     kind = models.CharField(max_length=20, choices=StatementKind.choices, db_index=True)
     language = models.CharField(max_length=20, blank=True, validators=[language_code])
     speaker = models.ForeignKey(
         Official, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
     )
     speaker_label = models.CharField(
+        validators=[name_text],
         max_length=200,
         blank=True,
         help_text="Who spoke when it is not an official on record: an office, a newspaper.",
@@ -343,9 +352,12 @@ class Citation(models.Model):
     """A verbatim excerpt of a source supporting exactly one position, contact or statement."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    excerpt = models.TextField(help_text="The source's words, verbatim.")
+    excerpt = models.TextField(help_text="The source's words, verbatim.", validators=[plain_text])
     locator = models.CharField(
-        max_length=200, blank=True, help_text="Where in the source: a section, a paragraph."
+        validators=[name_text],
+        max_length=200,
+        blank=True,
+        help_text="Where in the source: a section, a paragraph.",
     )
     position = models.ForeignKey(
         Position, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import datetime as dt
+import inspect
 import json
 import os
 import re
@@ -79,6 +80,7 @@ from detente_client.feed import (
 )
 from detente_client.models import Model
 from detente_client.params import FeedFilters
+from detente_client.resources import Contacts, Officials, Sources, Statements
 from django.conf import settings
 
 SCHEMA_PATH = Path(
@@ -153,8 +155,16 @@ UNFILTERED: dict[str, Any] = {
     "/api/v1/releases/": Client.releases,
 }
 # `format` chooses a representation, which the SDK reads through a method of its own (export,
-# graphml), not a filter; `facet` of a resource list is checked against its pattern.
+# graphml), not a filter, and `bom` is an option of the CSV export (`export("csv", bom=True)`);
+# `facet` of a resource list is checked against its pattern.
 REPRESENTATION = "format"
+BYTE_ORDER_MARK = "bom"
+EXPORTS: dict[str, type] = {
+    "/api/v1/officials/": Officials,
+    "/api/v1/sources/": Sources,
+    "/api/v1/contacts/": Contacts,
+    "/api/v1/statements/": Statements,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +463,7 @@ def filter_problems(path: str, typed: type) -> list[str]:
         if parameter["in"] == "query"
     }
     parameters.pop(REPRESENTATION, None)
+    parameters.pop(BYTE_ORDER_MARK, None)
     keys = typing.get_type_hints(typed)
     label = typed.__name__
     problems = [f"{path}?{key}: missing from {label}" for key in parameters.keys() - keys.keys()]
@@ -525,6 +536,19 @@ def test_exports_take_the_lists_filters_without_paging(path):
         p for p in SCHEMA["paths"][path]["get"]["parameters"] if p["name"] == REPRESENTATION
     ]
     assert set(typing.get_args(ExportFormat)) <= set(parameter["schema"]["enum"])
+
+
+@pytest.mark.parametrize("path", sorted(EXPORT_FILTERS))
+def test_the_csv_exports_byte_order_mark_is_an_option_of_export(path):
+    (parameter,) = [
+        p for p in SCHEMA["paths"][path]["get"]["parameters"] if p["name"] == BYTE_ORDER_MARK
+    ]
+    assert parameter["schema"]["type"] == "boolean"
+    resource = EXPORTS[path]
+    option = inspect.signature(resource.export).parameters[BYTE_ORDER_MARK]
+    assert option.kind is inspect.Parameter.KEYWORD_ONLY
+    assert option.default is False
+    assert typing.get_type_hints(resource.export)[BYTE_ORDER_MARK] is bool
 
 
 def test_every_list_endpoint_has_a_filter_type():

@@ -104,6 +104,35 @@ def test_csv_output_flattens_nested_values(server, capsys):
 
 
 @LIVE
+def test_csv_output_is_safe_in_a_spreadsheet(server, token, capsys):
+    with Client(server, token=token) as curator:
+        created = curator.sources.create(title="=HYPERLINK(1)", kind="other", notes="@SUM(1)")
+    status, out, _ = run(capsys, "sources", "list", "--format", "csv", "--base-url", server)
+    assert status == 0
+    (row,) = [row for row in csv.DictReader(io.StringIO(out)) if row["id"] == str(created.id)]
+    assert (row["title"], row["notes"]) == ("'=HYPERLINK(1)", "'@SUM(1)")
+    status, out, _ = run(
+        capsys, "sources", "list", "--facet", "kind", "--format", "csv", "--base-url", server
+    )
+    assert status == 0
+    assert all(not cell.startswith("=") for line in csv.reader(io.StringIO(out)) for cell in line)
+
+
+@LIVE
+def test_export_with_a_byte_order_mark(server, capsys, tmp_path):
+    target = tmp_path / "statements.csv"
+    argv = ["statements", "export", "--bom", "-o", str(target), "--base-url", server]
+    status, out, _ = run(capsys, *argv)
+    assert (status, out) == (0, "")
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfid,url,")
+    status, _, err = run(
+        capsys, "statements", "export", "--bom", "--format", "ndjson", "--base-url", server
+    )
+    assert status == 2
+    assert "--bom needs --format csv" in err
+
+
+@LIVE
 def test_every_filter_is_an_option(server, capsys):
     status, out, _ = run(
         capsys,

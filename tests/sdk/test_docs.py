@@ -73,7 +73,9 @@ def test_the_cookbooks_python_runs(server, monkeypatch, tmp_path):
     assert "['Chung Jae-ho', 'Xing Haiming']" in output  # officials at a date
     assert "Lee Jung-il — Director of the North Korea Department" in output
     assert "Yoon Suk-yeol — Li Qiang 1" in output  # the network
-    north_korea = (tmp_path / "north-korea.csv").read_text(encoding="utf-8").splitlines()
+    saved = (tmp_path / "north-korea.csv").read_bytes()
+    assert saved.startswith(b"\xef\xbb\xbf")  # bom=True: the byte order mark Excel reads
+    north_korea = saved.decode("utf-8-sig").splitlines()
     assert north_korea[0].startswith("id,url,version,")
     assert len(north_korea) > 2
     assert (tmp_path / "network.graphml").read_text(encoding="utf-8").startswith("<?xml")

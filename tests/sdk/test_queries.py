@@ -181,6 +181,28 @@ def test_a_csv_field_holding_line_breaks_and_quotes_comes_back_whole(curator):
 
 
 @LIVE
+def test_a_csv_export_with_a_byte_order_mark_for_excel(api, tmp_path):
+    target = tmp_path / "statements.csv"
+    api.statements.export("csv", bom=True, country="KR").save(target)
+    body = target.read_bytes()
+    assert body.startswith(b"\xef\xbb\xbfid,url,")
+    rows = list(api.statements.export("csv", bom=True, country="KR"))
+    assert [row["id"] for row in rows] == [
+        row["id"] for row in api.statements.export("csv", country="KR")
+    ]
+    assert "id" in rows[0]  # the mark is not part of the first column's name
+    with pytest.raises(ValueError, match="CSV"):
+        api.statements.export("ndjson", bom=True)
+
+
+@LIVE
+def test_a_csv_export_reads_back_text_that_starts_a_formula(curator):
+    created = curator.sources.create(title="=HYPERLINK(1)", kind="other", notes="-minus first")
+    (row,) = [row for row in curator.sources.export("csv") if row["id"] == str(created.id)]
+    assert (row["title"], row["notes"]) == ("'=HYPERLINK(1)", "'-minus first")
+
+
+@LIVE
 def test_an_export_is_saved_to_a_file_as_the_server_wrote_it(api, tmp_path):
     target = tmp_path / "contacts.ndjson"
     written = api.contacts.export("ndjson").save(target)

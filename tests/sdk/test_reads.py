@@ -283,8 +283,18 @@ def test_bad_filters_are_validation_errors_naming_the_parameter(api):
 
 def test_root_schema_and_health(api):
     root = api.root()
-    assert set(root) == {"officials", "sources", "contacts", "statements", "timeline", "network"}
+    assert set(root) == {
+        "officials",
+        "sources",
+        "contacts",
+        "statements",
+        "timeline",
+        "network",
+        "changes",
+        "releases",
+    }
     assert root["timeline"] == api.transport.url("timeline/")
+    assert root["changes"] == api.transport.url("changes/")
     schema = api.schema()  # the served document (tests/contract compares it with the committed)
     assert schema["openapi"].startswith("3.")
     assert {

@@ -32,9 +32,9 @@ def normalised(route: str) -> str | None:
     route = route.replace("^", "").replace("$", "")
     if "format" in route:
         return None
-    route = re.sub(r"\(\?P<pk>[^)]*\)", "{id}", route)
-    route = re.sub(r"<[^>]*pk>", "{id}", route)
-    return "/" + route.replace("\\", "")
+    route = re.sub(r"\(\?P<(\w+)>(?:[^()]|\([^)]*\))*\)", r"{\1}", route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+    return "/" + route.replace("{pk}", "{id}").replace("\\", "")
 
 
 def test_every_api_route_is_in_the_schema():

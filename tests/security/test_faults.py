@@ -26,7 +26,7 @@ def test_a_write_failing_after_its_first_nested_parts_leaves_no_trace(curator):
     body = {
         "slug": "t-half-written",
         "name": "Half Written",
-        "country": "ZZ",
+        "country": "TV",
         "positions": [
             {
                 "title": "First post",

@@ -108,7 +108,7 @@ def statement_urls(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def contact_urls(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     pk = world["contact"].pk
-    return [(f"{API}/contacts/{pk}/", {}), (f"{API}/contacts/", {"country": "ZZ", "limit": 200})]
+    return [(f"{API}/contacts/{pk}/", {}), (f"{API}/contacts/", {"country": "TV", "limit": 200})]
 
 
 def official_urls(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -251,7 +251,7 @@ def test_as_of_reads_each_version_back(curator):
         url,
         {
             "title": "Renamed",
-            "participants": [{"label": "Others", "country": "ZX"}],
+            "participants": [{"label": "Others", "country": "PW"}],
             "topics": ["north-korea"],
             "citations": [cite(excerpt=ARTICLE_QUOTE)],
         },

@@ -58,7 +58,7 @@ def varied(curator: Any) -> None:
     ]
     held = services.record_create(
         Official,
-        {"slug": "t-rows-held", "name": "Test Held", "country": "ZZ", "positions": posts},
+        {"slug": "t-rows-held", "name": "Test Held", "country": "TV", "positions": posts},
         user=curator,
     )
     bare = factories.official(positions=0, aliases=["Tést", "テスト"])

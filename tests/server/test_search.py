@@ -115,11 +115,11 @@ def test_snippets_only_with_a_search(api):
 
 
 def test_search_combines_with_filters_and_counts(api):
-    factories.statement(text="Tundra policy, by ZY.", speaker_country="ZY")
-    factories.statement(text="Tundra policy, by ZZ.", speaker_country="ZZ")
-    response = api.get(f"{API}/statements/", {"q": "tundra", "country": "ZY"}).json()
+    factories.statement(text="Tundra policy, by NR.", speaker_country="NR")
+    factories.statement(text="Tundra policy, by TV.", speaker_country="TV")
+    response = api.get(f"{API}/statements/", {"q": "tundra", "country": "NR"}).json()
     assert response["count"] == 1
-    assert texts(response["results"]) == ["Tundra policy, by ZY."]
+    assert texts(response["results"]) == ["Tundra policy, by NR."]
 
 
 @pytest.mark.parametrize(

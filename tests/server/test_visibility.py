@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from server.api.v1.views import ContactViewSet, OfficialViewSet, SourceViewSet, StatementViewSet
-from server.diplomacy import services
+from server.diplomacy import releases, services
 from server.diplomacy.models import Contact, Official, Position, Source, Statement
 from tests import factories
 from tests.server.writing import client_with_token, create_token
@@ -59,7 +59,7 @@ def cited(text: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def world(django_user_model) -> dict[str, Any]:
+def world(django_user_model, settings, tmp_path) -> dict[str, Any]:
     """Drafts of every kind, each beside reviewed records that point at it or share its words."""
     reviewer = django_user_model.objects.create_user("rita-reviewer")
     speaker = factories.official(
@@ -136,6 +136,8 @@ def world(django_user_model) -> dict[str, Any]:
     )
     withdrawn.refresh_from_db()
     assert withdrawn.review_state == "draft"
+    settings.RELEASES_DIR = str(tmp_path / "releases")
+    releases.release()
     return {
         "speaker": speaker,
         "draft_contact": draft_contact,
@@ -177,6 +179,15 @@ READS: dict[str, Any] = {
     ),
     f"{API}/network/": lambda path, _: iter([(path, {}), (path, {"format": "graphml"})]),
     f"{API}/export/": lambda path, _: iter([(path, {})]),
+    f"{API}/changes/": lambda path, _: iter(
+        [(path, {"limit": 1000}), (path, {"limit": 1000, "include": "record"})]
+    ),
+    f"{API}/releases/": lambda path, _: iter([(path, {})]),
+    f"{API}/releases/{{number}}/": lambda path, _: iter([(path.replace("{number}", "1"), {})]),
+    f"{API}/releases/{{number}}/{{name}}": lambda path, _: iter(
+        (path.replace("{number}", "1").replace("{name}", name), {})
+        for name in ("dataset.ndjson", "delta.ndjson")
+    ),
 }
 
 

@@ -114,12 +114,12 @@ def _changed_body(resource: str, body: dict[str, Any]) -> dict[str, Any]:
             "slug": body["slug"] + "-2",
             "name": "Ban Test II",
             "aliases": ["BT"],
-            "country": "ZY",
+            "country": "NR",
             "positions": [
                 {
                     "title": "Envoy",
                     "organization": "Test Office",
-                    "country": "ZX",
+                    "country": "PW",
                     "start": "2019",
                     "end": "2019-06",
                     "citations": new_citations,
@@ -145,7 +145,7 @@ def _changed_body(resource: str, body: dict[str, Any]) -> dict[str, Any]:
             "date": "2024-07-30",
             "end_date": None,
             "duration_minutes": None,
-            "participants": [{"official": None, "label": "Others", "country": "ZX", "role": ""}],
+            "participants": [{"official": None, "label": "Others", "country": "PW", "role": ""}],
             "topics": ["north-korea"],
             "citations": new_citations,
             "review_state": "disputed",
@@ -304,7 +304,7 @@ def test_patch_of_contact_nested_lists_replaces_them(curator):
     response = curator.patch(
         detail("contacts", created["id"]),
         {
-            "participants": [{"label": "Only one", "country": "ZX"}],
+            "participants": [{"label": "Only one", "country": "PW"}],
             "topics": ["north-korea"],
             "citations": [cite(locator="again")],
         },
@@ -313,7 +313,7 @@ def test_patch_of_contact_nested_lists_replaces_them(curator):
     assert response.status_code == 200, response.content
     shown = response.json()
     assert writable(shown)["participants"] == [
-        {"official": None, "label": "Only one", "country": "ZX", "role": ""}
+        {"official": None, "label": "Only one", "country": "PW", "role": ""}
     ]
     assert shown["topics"] == ["north-korea"]
     assert writable(shown)["citations"] == [cite(locator="again")]
@@ -523,12 +523,12 @@ CREATE_REFUSALS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], tuple[str
         ("citations", 0, "source"),
     ),
     "duplicate slug": ("officials", lambda b: _with(b, slug="xi-jinping"), ("slug",)),
-    "country in lower case": ("officials", lambda b: _with(b, country="zz"), ("country",)),
+    "country in lower case": ("officials", lambda b: _with(b, country="tv"), ("country",)),
     "unknown kind": ("contacts", lambda b: _with(b, kind="party"), ("kind",)),
     "zero minutes": ("contacts", lambda b: _with(b, duration_minutes=0), ("duration_minutes",)),
     "participant with neither official nor label": (
         "contacts",
-        lambda b: _with(b, participants=[{"country": "ZZ"}]),
+        lambda b: _with(b, participants=[{"country": "TV"}]),
         ("participants",),
     ),
 }

@@ -140,12 +140,12 @@ def official_body(slug: str = "t-ban-test") -> dict[str, Any]:
         "slug": slug,
         "name": "Ban Test",
         "aliases": ["B. Test", "Test Ban"],
-        "country": "ZZ",
+        "country": "TV",
         "positions": [
             {
                 "title": "Minister of Tests",
                 "organization": "Ministry of Tests",
-                "country": "ZZ",
+                "country": "TV",
                 "start": "2020-03",
                 "end": "2022",
                 "citations": [cite(other.pk, "Ban Test was appointed minister.", "para 1")],
@@ -154,7 +154,7 @@ def official_body(slug: str = "t-ban-test") -> dict[str, Any]:
             {
                 "title": "Ambassador",
                 "organization": "",
-                "country": "ZY",
+                "country": "NR",
                 "start": "2023-01-15",
                 "end": None,
                 "citations": [
@@ -192,12 +192,12 @@ def contact_body() -> dict[str, Any]:
         "date": "2024-07",
         "end_date": "2024-08-02",
         "location": "Test City",
-        "country": "ZZ",
+        "country": "TV",
         "occasion": "A test summit",
         "duration_minutes": 90,
         "participants": [
-            {"official": member.pk, "label": "", "country": "ZZ", "role": "host"},
-            {"official": None, "label": "Test delegation", "country": "ZY", "role": ""},
+            {"official": member.pk, "label": "", "country": "TV", "role": "host"},
+            {"official": None, "label": "Test delegation", "country": "NR", "role": ""},
         ],
         "summary": "They talked.",
         "topics": ["bilateral-relations", "supply-chains"],

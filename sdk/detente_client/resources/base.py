@@ -137,12 +137,18 @@ class Resource(Generic[RecordT]):
         page = self._page({**filters, "facet": chosen, "limit": 1, "offset": None})
         return dict(page.facets)
 
-    def _export(self, format: ExportFormat, filters: Mapping[str, Any]) -> Export[Any]:
+    def _export(
+        self, format: ExportFormat, filters: Mapping[str, Any], *, bom: bool = False
+    ) -> Export[Any]:
         if format not in EXPORT_MEDIA_TYPES:
             raise ValueError(
                 f"format must be one of {', '.join(EXPORT_MEDIA_TYPES)}, not {format!r}"
             )
+        if bom and format != "csv":
+            raise ValueError("a byte order mark (bom=True) starts a CSV export only")
         params = {**encode_query(filters), "format": format}
+        if bom:
+            params["bom"] = "true"
         response = self._transport.request(
             "GET",
             self.path + "/",

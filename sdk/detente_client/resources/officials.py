@@ -58,7 +58,7 @@ class Officials(Resource[Official]):
 
     @overload
     def export(
-        self, format: Literal["csv"], **filters: Unpack[OfficialExportFilters]
+        self, format: Literal["csv"], *, bom: bool = ..., **filters: Unpack[OfficialExportFilters]
     ) -> Export[dict[str, str]]: ...
 
     @overload
@@ -67,11 +67,16 @@ class Officials(Resource[Official]):
     ) -> Export[Official]: ...
 
     def export(
-        self, format: ExportFormat = "ndjson", **filters: Unpack[OfficialExportFilters]
+        self,
+        format: ExportFormat = "ndjson",
+        *,
+        bom: bool = False,
+        **filters: Unpack[OfficialExportFilters],
     ) -> Export[dict[str, str]] | Export[Official]:
         """Every matching record in one streamed download, read as the loop goes on: rows of flat
-        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file."""
-        return self._export(format, filters)
+        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file.
+        ``bom=True`` (CSV only) starts the file with a UTF-8 byte order mark, for Excel."""
+        return self._export(format, filters, bom=bom)
 
     def create(self, **fields: Unpack[OfficialCreate]) -> Official:
         """Create an official (needs a token); related records as ids, topics as slugs."""

@@ -58,7 +58,7 @@ class Sources(Resource[Source]):
 
     @overload
     def export(
-        self, format: Literal["csv"], **filters: Unpack[SourceExportFilters]
+        self, format: Literal["csv"], *, bom: bool = ..., **filters: Unpack[SourceExportFilters]
     ) -> Export[dict[str, str]]: ...
 
     @overload
@@ -67,11 +67,16 @@ class Sources(Resource[Source]):
     ) -> Export[Source]: ...
 
     def export(
-        self, format: ExportFormat = "ndjson", **filters: Unpack[SourceExportFilters]
+        self,
+        format: ExportFormat = "ndjson",
+        *,
+        bom: bool = False,
+        **filters: Unpack[SourceExportFilters],
     ) -> Export[dict[str, str]] | Export[Source]:
         """Every matching record in one streamed download, read as the loop goes on: rows of flat
-        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file."""
-        return self._export(format, filters)
+        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file.
+        ``bom=True`` (CSV only) starts the file with a UTF-8 byte order mark, for Excel."""
+        return self._export(format, filters, bom=bom)
 
     def create(self, **fields: Unpack[SourceCreate]) -> Source:
         """Create a source (needs a token); related records as ids, topics as slugs."""

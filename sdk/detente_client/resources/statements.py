@@ -61,7 +61,7 @@ class Statements(Resource[Statement]):
 
     @overload
     def export(
-        self, format: Literal["csv"], **filters: Unpack[StatementExportFilters]
+        self, format: Literal["csv"], *, bom: bool = ..., **filters: Unpack[StatementExportFilters]
     ) -> Export[dict[str, str]]: ...
 
     @overload
@@ -70,11 +70,16 @@ class Statements(Resource[Statement]):
     ) -> Export[Statement]: ...
 
     def export(
-        self, format: ExportFormat = "ndjson", **filters: Unpack[StatementExportFilters]
+        self,
+        format: ExportFormat = "ndjson",
+        *,
+        bom: bool = False,
+        **filters: Unpack[StatementExportFilters],
     ) -> Export[dict[str, str]] | Export[Statement]:
         """Every matching record in one streamed download, read as the loop goes on: rows of flat
-        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file."""
-        return self._export(format, filters)
+        columns as dicts (``"csv"``) or records (``"ndjson"``); ``.save(path)`` keeps the file.
+        ``bom=True`` (CSV only) starts the file with a UTF-8 byte order mark, for Excel."""
+        return self._export(format, filters, bom=bom)
 
     def create(self, **fields: Unpack[StatementCreate]) -> Statement:
         """Create a statement (needs a token); related records as ids, topics as slugs."""

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from server.api.filters import CountryListField
 from server.diplomacy.models import ContactKind, ContactStatus
 from server.diplomacy.network import NetworkFilters, Node, contact_network
+from server.diplomacy.safe_text import XML_INVALID
 
 from .query import choice_parameter, country_parameter, date_parameter, optional_date, read_query
 
@@ -47,7 +48,11 @@ EDGE_KEYS = (
 
 class GraphMLRenderer(BaseRenderer):
     """The network as GraphML, which networkx, Gephi and yEd read. An edge's contact ids are
-    joined with commas, since GraphML has no list type."""
+    joined with commas, since GraphML has no list type.
+
+    Stored text holds no character XML forbids (``server.diplomacy.safe_text``); should some
+    arrive all the same (written to the database directly), each is written as U+FFFD, the
+    replacement character, so the document stays well formed whatever the data."""
 
     media_type = "application/graphml+xml"
     format = "graphml"
@@ -80,7 +85,7 @@ def _add_data(element: ElementTree.Element, keys: Any, values: Mapping[str, Any]
     for key, _owner, name, _kind in keys:
         value = values[name]
         text = ",".join(str(item) for item in value) if isinstance(value, list) else str(value)
-        ElementTree.SubElement(element, "data", key=key).text = text
+        ElementTree.SubElement(element, "data", key=key).text = XML_INVALID.sub("\ufffd", text)
 
 
 class NetworkQuery(forms.Form):

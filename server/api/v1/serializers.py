@@ -36,6 +36,7 @@ from server.diplomacy.models import (
     Topic,
 )
 from server.diplomacy.revisions import REVIEW_FIELDS, spec_for
+from server.diplomacy.safe_text import name_text
 from server.diplomacy.visibility import is_claim
 
 RECORD_FIELDS = ("id", "url", "version", "created_at", "updated_at")
@@ -245,7 +246,7 @@ class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):
 
 class OfficialSerializer(RecordSerializer):
     url = detail_url("official")
-    aliases = serializers.ListField(child=TextField(), required=False)
+    aliases = serializers.ListField(child=TextField(validators=[name_text]), required=False)
     positions = PositionSerializer(many=True, required=False)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections.abc import Collection
 from typing import Any
 
@@ -12,12 +13,16 @@ from django.db import connections
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
+from ..safe_text import SNIPPET_MARKERS
 from .query import Query
 from .schema import POSTGRES_CONFIG, fts_table
 
 SNIPPET_WORDS = 24
-# Marks around each match that no text holds (private use characters), HTML-escaped around.
-_OPEN, _CLOSE = "\ue000", "\ue001"
+# The engine writes these around each match. New text cannot hold them (``safe_text``), but text
+# written to the database directly might, so each query's marks also carry a random token no
+# text can foresee; the stored characters are then dropped from the passage.
+_OPEN, _CLOSE = SNIPPET_MARKERS[0], SNIPPET_MARKERS[1]
+_STORED_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
 
 
 def _vendor(queryset: QuerySet[Any]) -> str:
@@ -49,13 +54,26 @@ def matching(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
     raise NotImplementedError(f"Full-text search on {vendor} is not supported.")
 
 
-# Matches side by side (a phrase) are one mark, as FTS5 gives them and PostgreSQL does not.
-_ADJACENT_MARKS = re.compile(f"{_CLOSE}(\\s+){_OPEN}")
+def _marks() -> tuple[str, str]:
+    """The opening and closing marks of one query: a private character and a random token."""
+    token = secrets.token_hex(8)
+    return f"{_OPEN}{token}", f"{_CLOSE}{token}"
 
 
-def _highlighted(raw: str) -> str:
-    joined = _ADJACENT_MARKS.sub(r"\1", raw)
-    return html.escape(joined).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+def _highlighted(raw: str, opening: str, closing: str) -> str:
+    """The engine's passage as HTML: escaped, each match in ``<mark>``, every mark closed."""
+    # Matches side by side (a phrase) are one mark, as FTS5 gives them and PostgreSQL does not.
+    joined = re.sub(f"{re.escape(closing)}(\\s+){re.escape(opening)}", r"\1", raw)
+    first, *marked = joined.split(opening)
+    out = [_escaped(first.replace(closing, ""))]
+    for piece in marked:
+        inside, _, after = piece.partition(closing)
+        out.append(f"<mark>{_escaped(inside)}</mark>{_escaped(after.replace(closing, ''))}")
+    return "".join(out)
+
+
+def _escaped(text: str) -> str:
+    return html.escape(text.translate(_STORED_MARKERS))
 
 
 def snippets(
@@ -67,6 +85,7 @@ def snippets(
         return {}
     table = model._meta.db_table
     connection = connections[using]
+    opening, closing = _marks()
     marks = ", ".join(["%s"] * len(ids))
     if connection.vendor == "sqlite":
         fts = fts_table(table)
@@ -74,10 +93,10 @@ def snippets(
             f'SELECT rowid, snippet("{fts}", 0, %s, %s, %s, {SNIPPET_WORDS}) FROM "{fts}" '
             f'WHERE "{fts}" MATCH %s AND rowid IN ({marks})'
         )
-        params: list[Any] = [_OPEN, _CLOSE, "…", query.fts5(), *ids]
+        params: list[Any] = [opening, closing, "…", query.fts5(), *ids]
     else:
         options = (
-            f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+            f"StartSel={opening}, StopSel={closing}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
             'MaxFragments=2, FragmentDelimiter=" … "'
         )
         sql = (
@@ -88,7 +107,7 @@ def snippets(
         params = [query.tsquery(), options, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {pk: _highlighted(text or "") for pk, text in cursor.fetchall()}
+        return {pk: _highlighted(text or "", opening, closing) for pk, text in cursor.fetchall()}
 
 
 # A window of the newest matches (``server.api.ranking``) is bounded by id, in one query: a
