@@ -30,8 +30,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed --if-empty
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn server.wsgi --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+	$(BIN)/gunicorn --config python:server.gunicorn_conf --bind 127.0.0.1:$(PORT) \
+		--workers $(WEB_CONCURRENCY) --access-logfile -
 
 test: install-dev
 	$(BIN)/pytest

@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from server.api.proxies import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Forwarded headers are dropped unless a trusted proxy sent them, before anything reads them.
+    "server.api.proxies.ProxyHeadersMiddleware",
     "server.api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -67,6 +71,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Every request is counted before it is served (after the security headers' middleware, so
+    # that a 429 carries them too).
+    "server.api.throttling.RequestRateMiddleware",
 ]
 
 ROOT_URLCONF = "server.urls"
@@ -120,11 +127,24 @@ PUBLIC_MAX_AGE = int(os.environ.get("DETENTE_PUBLIC_MAX_AGE", "60"))
 # first, so that its cost does not grow with the matches (server/api/ranking.py); 0 ranks them all.
 SEARCH_RANK_WINDOW = int(os.environ.get("DETENTE_SEARCH_RANK_WINDOW", "500"))
 
-# Throttling counts requests in the default cache, and lists keep their counts there. Without
-# REDIS_URL that is Django's per-process memory, so each gunicorn worker on each server counts on
-# its own; with it, every worker of every server counts in one place. Redis is cut short when
-# slow (a request waits at most a second) and passed over while it is away (server/cache.py): an
-# outage lifts the limits, it does not fail requests.
+# Requests per client, counted before each request is served (server/api/throttling.py): per
+# address for anonymous clients, per user for token holders.
+REQUEST_RATES = {
+    "anonymous": os.environ.get("DETENTE_THROTTLE_ANON", "600/minute"),
+    "user": os.environ.get("DETENTE_THROTTLE_USER", "3000/minute"),
+}
+# The proxies in front, by address or network: only their X-Forwarded-* headers are believed
+# (server/api/proxies.py). None by default: a client's own headers change nothing.
+TRUSTED_PROXIES = trusted_networks(os.environ.get("DETENTE_TRUSTED_PROXIES", ""))
+# Without REDIS_URL, the workers of one machine count requests in this SQLite file.
+REQUEST_COUNTS_FILE = Path(
+    os.environ.get("DETENTE_REQUEST_COUNTS", BASE_DIR / "request-counts.sqlite3")
+)
+
+# Request counts live in Redis when REDIS_URL is set, shared by every worker of every server, and
+# lists keep their counts in the default cache. Without REDIS_URL that cache is Django's
+# per-process memory. Redis is cut short when slow (a request waits at most a second) and passed
+# over while it is away (server/cache.py): an outage lifts the limits, it does not fail requests.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -175,19 +195,11 @@ REST_FRAMEWORK = {
     ],
     # Token first, so that a request without credentials is answered 401 with its challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "server.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "server.api.throttling.AnonymousRate",
-        "server.api.throttling.TokenRate",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("DETENTE_THROTTLE_ANON", "600/minute"),
-        "user": os.environ.get("DETENTE_THROTTLE_USER", "3000/minute"),
-    },
-    # Without trusted proxies the client is REMOTE_ADDR: X-Forwarded-For could be forged.
-    "NUM_PROXIES": int(os.environ.get("DETENTE_TRUSTED_PROXIES", "0")),
+    # Rates are kept by server.api.throttling.RequestRateMiddleware, for every request.
+    "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [
         "server.api.permissions.ModelPermissionsOrAnonReadOnly",
     ],
@@ -240,7 +252,10 @@ LOGGING = {
 # Behind a TLS-terminating proxy (DJANGO_HTTPS=true): redirect plain HTTP, send HSTS, and keep the
 # session and CSRF cookies to HTTPS. `make run` on a laptop serves plain HTTP, so these are opt-in.
 SERVED_OVER_HTTPS = env_bool("DJANGO_HTTPS")
+# Both headers reach Django only from a trusted proxy (ProxyHeadersMiddleware removes them from
+# anyone else), so with no proxy configured a client's own change nothing.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = True
 SECURE_SSL_REDIRECT = SERVED_OVER_HTTPS
 # Load balancers probe over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

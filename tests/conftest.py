@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from server.api.rates import counts
+
 
 @pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) -> None:
@@ -23,8 +25,11 @@ def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) ->
 
 
 @pytest.fixture(autouse=True)
-def _fresh_request_counts() -> None:
-    # Throttling counts requests in the cache; each test starts with none counted.
+def _fresh_request_counts(settings: Any, tmp_path_factory: Any) -> None:
+    # Each test starts with no request counted, in a file of the test run's own (not the one a
+    # `make run` in the same tree counts in), and with the cache empty.
+    settings.REQUEST_COUNTS_FILE = tmp_path_factory.getbasetemp() / "request-counts.sqlite3"
+    counts().clear()
     cache.clear()
 
 

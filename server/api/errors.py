@@ -78,11 +78,12 @@ def problem_response(
     title: str | None = None,
     detail: str = "",
     *,
+    slug: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
-    """A problem response outside DRF (plain Django views, 404 and 500 handlers)."""
+    """A problem response outside DRF (plain Django views, middleware, 404 and 500 handlers)."""
     response = JsonResponse(
-        problem_body(status_code, title, detail),
+        problem_body(status_code, title, detail, slug=slug),
         status=status_code,
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"ensure_ascii": False},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_basic_type
@@ -74,6 +75,12 @@ class ProblemAwareAutoSchema(AutoSchema):
         if method == "POST" and "{" not in self.path:
             return CREATE_ERRORS
         return WRITE_ERRORS
+
+
+class TokenScheme(KnoxTokenScheme):
+    """Knox's scheme, for its subclass that takes the rate middleware's lookup."""
+
+    target_class = "server.api.authentication.TokenAuthentication"
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):

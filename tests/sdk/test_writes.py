@@ -266,10 +266,7 @@ def test_deleting_a_source_still_cited_is_a_conflict(curator, api):
 
 
 def test_too_many_requests_is_rate_limited(server, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "2/minute"},
-    }
+    settings.REQUEST_RATES = {"anonymous": "2/minute", "user": "2/minute"}
     api = Client(server, retries=0)
     api.statements.get(7)
     api.statements.get(7)
