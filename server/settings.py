@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "knox",
     "simple_history",
+    "axes",
     "server.diplomacy",
     "server.api",
 ]
@@ -74,7 +75,30 @@ MIDDLEWARE = [
     # Every request is counted before it is served (after the security headers' middleware, so
     # that a 429 carries them too).
     "server.api.throttling.RequestRateMiddleware",
+    # A chunked body the server did not take apart (server/wsgi.py reads gunicorn's) is a 411.
+    "server.api.bodies.LengthRequiredMiddleware",
+    # A streamed answer's first part is read before it is sent: its database errors are 503s.
+    "server.api.streams.PrimedStreamsMiddleware",
+    # Turns django-axes' lockout of a sign-in into its answer; last, as axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# The admin's sign-in: django-axes counts failures per username and client address (as the
+# trusted proxies report it) and locks that pair out for a while after too many; a successful
+# sign-in clears the count. Token requests never go through it: they are counted per address
+# by the request rates.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DETENTE_ADMIN_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DETENTE_ADMIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "server.api.proxies.client_address"
+AXES_LOCKOUT_CALLABLE = "server.diplomacy.lockout.locked_out"
+# Lockouts are logged as warnings all the same; this only silences a banner at every start.
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "server.urls"
 WSGI_APPLICATION = "server.wsgi.application"

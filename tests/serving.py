@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -66,13 +67,20 @@ def call(
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
     body: bytes | None = None,
+    chunked: bool = False,
     timeout: float = 15,
 ) -> Answer:
-    """One request on a connection of its own; any status is an answer."""
+    """One request on a connection of its own; any status is an answer. ``chunked`` sends the
+    body with ``Transfer-Encoding: chunked``, in parts of at most 1,000 bytes."""
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    content: Any = body
+    if chunked and body is not None:
+        content = (body[start : start + 1000] for start in range(0, len(body), 1000))
     try:
-        connection.request(method, path, body=body, headers=dict(headers or {}))
+        connection.request(
+            method, path, body=content, headers=dict(headers or {}), encode_chunked=chunked
+        )
         response = connection.getresponse()
         return Answer(
             response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
