@@ -136,11 +136,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A query running away (a pathological search, a lock held too long) is cancelled and the
+# request answered 503, rather than holding a worker for ever: PostgreSQL's statement_timeout, and
+# on SQLite a progress handler that does the same (server/api/time_limits.py). 0: no limit.
+STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A query running away (a pathological search, a lock held too long) is cancelled and the
-    # request answered 503, rather than holding a worker for ever.
-    timeout_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # How long shared caches (a CDN, a proxy) and clients may reuse an anonymous read of a record or a

@@ -11,6 +11,7 @@ import pytest
 from server.api.filtering import MAX_SEARCH_LENGTH
 from server.api.pagination import MAX_PAGE_SIZE
 from server.diplomacy.models import Source
+from server.diplomacy.search.query import MAX_TERMS
 
 from .conftest import send
 
@@ -48,6 +49,14 @@ def test_a_search_beyond_its_bounds_is_a_400(api, query):
     response = api.get("/api/v1/statements/", {"q": query})
     assert response.status_code == 400
     assert "q" in response.json()["errors"]
+
+
+def test_a_search_has_a_bounded_number_of_terms(api):
+    words = [f"word{number}" for number in range(MAX_TERMS + 1)]
+    response = api.get("/api/v1/statements/", {"q": " OR ".join(words)})
+    assert response.status_code == 400
+    assert f"at most {MAX_TERMS}" in response.json()["errors"]["q"][0]
+    assert api.get("/api/v1/statements/", {"q": " OR ".join(words[:-1])}).status_code == 200
 
 
 def test_a_flood_gets_429_with_retry_after_and_a_new_forwarded_for_does_not_escape_it(
