@@ -15,7 +15,9 @@ wsgi_app = "server.wsgi"
 bind = [f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "8"))
+# Threads cost little memory, and a worker's threads wait for the database and the network, not
+# only for the interpreter; each may keep a database connection (DATABASE_CONN_MAX_AGE).
+threads = int(os.environ.get("WEB_THREADS", "16"))
 # A worker whose event loop does not report for this long is restarted. With threads, a slow
 # request does not stop the loop: the statement time limit and the bounds on a write are what
 # keep a request short (docs/security.md).

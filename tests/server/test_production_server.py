@@ -43,9 +43,10 @@ def _half_requests(base: str, count: int) -> list[socket.socket]:
 
 
 def test_slow_clients_do_not_stall_the_server(server):
-    # Seven half-sent requests: more than the two processes a sync worker would have (each
-    # held until its client finishes), fewer than the threads of one worker (8).
-    held = _half_requests(server, 7)
+    # Twelve half-sent requests: many more than the two processes sync workers would have (each
+    # held until its client finishes), fewer than the threads of one worker (16), however the
+    # connections fall between the workers.
+    held = _half_requests(server, 12)
     try:
         time.sleep(0.5)  # every connection accepted and its first bytes read
         for _ in range(5):
