@@ -95,6 +95,11 @@ class FailOpenRedisCache(RedisCache):
 
         return self._guard(None, increment)
 
+    def uncount(self, key: str) -> None:
+        """Takes one off ``key`` (a request ``count`` added, then refused)."""
+        name = self.make_and_validate_key(key)
+        self._guard(None, lambda: self._cache.get_client(name, write=True).decr(name))
+
     def set_many(
         self, data: dict[Any, Any], timeout: float | None = DEFAULT_TIMEOUT, version: Any = None
     ) -> list[Any]:

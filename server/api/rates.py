@@ -2,7 +2,9 @@
 
 A client's requests are counted in windows as long as the rate's period (a minute for
 ``600/minute``); a request is allowed while this window's count plus the previous window's,
-weighted by how much of it still lies within one period of now, stays within the limit. Every
+weighted by how much of it still lies within one period of now, stays within the limit. A request
+refused is taken back off the count, so that the wait ``Retry-After`` gives is enough (at most a
+period and a share of it: ``period / limit``). Every
 worker sees the same counts, so the limit is the same whatever the number of workers:
 
 - with ``REDIS_URL``, in that Redis (``INCR`` and ``EXPIRE`` in one transaction), shared by every
@@ -69,22 +71,24 @@ class Verdict:
 
 
 def judge(rate: Rate, now: float, current: int, previous: int) -> Verdict:
-    """Whether the request that brought this window's count to ``current`` is allowed."""
+    """Whether the request that brought this window's count to ``current`` is allowed; if not,
+    how long until one more would be, the refused request not counting (``hit`` takes it back)."""
     period, limit = rate.period, rate.limit
     elapsed = now % period
     weight = 1 - elapsed / period
     if previous * weight + current <= limit:
         return Verdict(True)
-    # Refused requests are counted too, so a client that keeps sending stays refused. The
-    # wait is until one more request would be allowed, should the client send nothing before.
+    allowed = current - 1
     waits = []
-    if previous and current + 1 <= limit:
+    if previous and allowed + 1 <= limit:
         # Within this window, once enough of the previous one has slid out of the period.
-        moment = period * (1 - (limit - current - 1) / previous)
+        moment = period * (1 - (limit - allowed - 1) / previous)
         if moment < period:
             waits.append(moment - elapsed)
-    # In the next window, this one's count then weighing as the previous one.
-    waits.append(period - elapsed + max(0.0, period * (1 - (limit - 1) / current)))
+    # In the next window, this one's count then weighing as the previous one: at most a period
+    # and a share of the next (period / limit) from now.
+    later = period * (1 - (limit - 1) / allowed) if allowed else 0.0
+    waits.append(period - elapsed + max(0.0, later))
     return Verdict(False, max(1, math.ceil(min(waits))))
 
 
@@ -92,6 +96,9 @@ class Counts(Protocol):
     def hit(self, key: str, window: int, period: int) -> tuple[int, int] | None:
         """Adds one to ``key``'s count in ``window``; this window's count and the previous
         window's, or None when the store cannot be reached."""
+
+    def take_back(self, key: str, window: int) -> None:
+        """Takes one off ``key``'s count in ``window`` (a refused request)."""
 
 
 class _Outages:
@@ -123,6 +130,7 @@ class SQLiteCounts:
         " ON CONFLICT (key, slot) DO UPDATE SET hits = hits + 1 RETURNING hits"
     )
     PREVIOUS = "SELECT hits FROM request_counts WHERE key = ? AND slot = ?"
+    TAKE_BACK = "UPDATE request_counts SET hits = hits - 1 WHERE key = ? AND slot = ?"
     PRUNE = "DELETE FROM request_counts WHERE expires < ?"
     PRUNE_EVERY = 60.0
 
@@ -163,6 +171,13 @@ class SQLiteCounts:
             return None
         return int(current), int(row[0]) if row else 0
 
+    def take_back(self, key: str, window: int) -> None:
+        try:
+            self._connection().execute(self.TAKE_BACK, (key, window))
+        except (sqlite3.Error, OSError) as error:
+            self.local.__dict__.pop("connection", None)
+            self.outages.failed(error)
+
     def clear(self) -> None:
         self._connection().execute("DELETE FROM request_counts")
 
@@ -175,6 +190,9 @@ class RedisCounts:
 
     def hit(self, key: str, window: int, period: int) -> tuple[int, int] | None:
         return self.cache.count(f"rate:{key}:{window}", f"rate:{key}:{window - 1}", 2 * period)
+
+    def take_back(self, key: str, window: int) -> None:
+        self.cache.uncount(f"rate:{key}:{window}")
 
     def clear(self) -> None:
         self.cache.clear()
@@ -197,7 +215,13 @@ def hit(key: str, rate: Rate, now: float | None = None) -> Verdict:
     """Counts one request of ``key`` and judges it against ``rate``."""
     now = time.time() if now is None else now
     window = int(now // rate.period)
-    found = counts().hit(key, window, rate.period)
+    store = counts()
+    found = store.hit(key, window, rate.period)
     if found is None:
         return Verdict(True)
-    return judge(rate, now, *found)
+    verdict = judge(rate, now, *found)
+    if not verdict.allowed:
+        # A refused request costs its sender nothing more: waiting as Retry-After says is
+        # enough. Concurrent requests each got a count of their own, so the take-back is exact.
+        store.take_back(key, window)
+    return verdict

@@ -6,7 +6,8 @@ served: a client guessing tokens gets the anonymous rate of its address, and no 
 with a valid token counts towards its user (``DETENTE_THROTTLE_USER``), as does one of a user
 signed in to the admin; every other request towards its address (``DETENTE_THROTTLE_ANON``), as
 the configured proxies report it (``server/api/proxies.py``). The counts are shared by every
-worker (``server/api/rates.py``); a refused request is a 429 problem with ``Retry-After``.
+worker (``server/api/rates.py``); a request over the rate is a 429 problem with ``Retry-After``,
+and is not itself counted.
 """
 
 from __future__ import annotations

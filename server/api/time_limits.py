@@ -13,6 +13,7 @@ little and are not timed; a wait for another writer's lock is bounded by the SQL
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,8 +25,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 STEPS = 1000
 
 
-class StatementClock:
-    """An ``execute_wrapper`` that times each statement, and the progress handler that stops it."""
+class StatementClock(threading.local):
+    """An ``execute_wrapper`` that times each statement, and the progress handler that stops it.
+
+    The deadline is the calling thread's: a connection is used by one thread at a time, except
+    where tests share one in-memory database between threads (the live server's)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds

@@ -274,7 +274,9 @@ def test_too_many_requests_is_rate_limited(server, settings):
         api.statements.get(7)
     assert caught.value.status == 429
     assert caught.value.retry_after is not None
-    assert 0 < caught.value.retry_after <= 60
+    # Two allowed a minute: the wait is at most the minute and a half-minute share of the next
+    # (server/api/rates.py).
+    assert 0 < caught.value.retry_after <= 60 + 60 / 2
 
 
 def minimal_bodies(curator: Client) -> dict[str, tuple[dict, dict]]:

@@ -4,6 +4,7 @@ interrupted and the request answered 503 with Retry-After, as PostgreSQL's state
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -77,3 +78,23 @@ def test_a_request_whose_query_runs_past_the_limit_is_a_503(api, time_limit):
     assert response["Retry-After"] == "5"
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"].endswith("/statement-timeout")
+
+
+def test_each_thread_times_its_own_statements():
+    # Tests share one in-memory database between the live server's thread and their own.
+    clock = StatementClock(10)
+    running, release = threading.Event(), threading.Event()
+
+    def slow(*_arguments):
+        running.set()
+        release.wait(5)
+
+    other = threading.Thread(target=clock, args=(slow, "SELECT 1", None, False, {}))
+    other.start()
+    running.wait(5)
+    assert clock.deadline is None  # this thread runs no statement
+    clock(lambda *_arguments: None, "SELECT 1", None, False, {})
+    release.set()
+    other.join()
+    assert clock.deadline is None
+    assert not clock.expired()

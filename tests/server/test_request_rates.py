@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from server.api.rates import Rate, SQLiteCounts, judge
+from server.api.rates import Rate, SQLiteCounts, hit, judge
 from tests.serving import call, gunicorn, manage, seeded_database
 
 ALLOWED = 5
@@ -49,9 +49,9 @@ def test_a_request_within_the_limit_is_allowed_and_one_over_it_refused():
     assert judge(rate, now=600.0, current=5, previous=0).allowed
     refused = judge(rate, now=600.0, current=6, previous=0)
     assert not refused.allowed
-    # Nothing from the previous window: one more is allowed when this one's count weighs as
-    # the previous window's by less than the limit, 60 s + 60 * (1 - 4/6) = 80 s from now.
-    assert refused.retry_after == 80
+    # The five allowed weigh in the next window as its previous one: one more fits once they
+    # weigh 4, 60 s + 60 * (1 - 4/5) = 72 s from now.
+    assert refused.retry_after == 72
 
 
 def test_the_previous_window_weighs_as_much_as_it_overlaps_the_last_period():
@@ -60,15 +60,22 @@ def test_the_previous_window_weighs_as_much_as_it_overlaps_the_last_period():
     assert judge(rate, now=615.0, current=4, previous=8).allowed
     refused = judge(rate, now=615.0, current=5, previous=8)
     assert not refused.allowed
-    # 8 * (1 - t/60) + 6 <= 10 from t = 30 s, 15 s from now.
-    assert refused.retry_after == 15
+    # 8 * (1 - t/60) + 4 + 1 <= 10 from t = 22.5 s, 7.5 s from now.
+    assert refused.retry_after == 8
 
 
-def test_a_client_that_keeps_sending_while_refused_waits_longer():
-    rate = Rate(5, 60)
-    first = judge(rate, now=630.0, current=6, previous=0).retry_after
-    later = judge(rate, now=630.0, current=60, previous=0).retry_after
-    assert 0 < first < later <= 2 * 60
+def test_waiting_as_retry_after_says_is_enough(settings, tmp_path):
+    settings.REQUEST_COUNTS_FILE = tmp_path / "counts.sqlite3"
+    rate = Rate(3, 60)
+    start = (time.time() // 60) * 60 + 10  # 10 s into the current minute
+    assert [hit("address:192.0.2.9", rate, now=start + n).allowed for n in range(3)] == [True] * 3
+    refused = hit("address:192.0.2.9", rate, now=start + 3)
+    assert not refused.allowed
+    # Asking again meanwhile is refused, and refused requests are not counted against it.
+    for moment in range(4, 3 + refused.retry_after - 1, 5):
+        assert not hit("address:192.0.2.9", rate, now=start + moment).allowed
+    assert hit("address:192.0.2.9", rate, now=start + 3 + refused.retry_after).allowed
+    assert refused.retry_after <= rate.period + rate.period / rate.limit + 1
 
 
 COUNTER = """
