@@ -71,6 +71,8 @@ def server_environment(database_url: str) -> dict[str, str]:
         "DETENTE_THROTTLE_USER": "1000000000/second",
         "DJANGO_LOG_LEVEL": "ERROR",
         "DJANGO_STATIC_ROOT": tempfile.mkdtemp(prefix="detente-bench-static-"),
+        "DETENTE_REQUEST_COUNTS": tempfile.mkdtemp(prefix="detente-bench-counts-")
+        + "/request-counts.sqlite3",
     }
 
 

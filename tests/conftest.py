@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +24,20 @@ def _static_files_without_collectstatic(settings: Any, tmp_path_factory: Any) ->
     settings.STATIC_ROOT = tmp_path_factory.getbasetemp() / "static"
     settings.STATIC_ROOT.mkdir(exist_ok=True)
     settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _request_counts_of_the_test_run(tmp_path_factory: Any) -> Iterator[None]:
+    # The servers and commands tests start count in a file of the run's own, not in the one a
+    # `make run`, a fuzzing or a benchmark in the same tree counts in.
+    saved = os.environ.get("DETENTE_REQUEST_COUNTS")
+    counted = tmp_path_factory.mktemp("subprocess-counts") / "request-counts.sqlite3"
+    os.environ["DETENTE_REQUEST_COUNTS"] = str(counted)
+    yield
+    if saved is None:
+        os.environ.pop("DETENTE_REQUEST_COUNTS", None)
+    else:
+        os.environ["DETENTE_REQUEST_COUNTS"] = saved
 
 
 @pytest.fixture(autouse=True)
