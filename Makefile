@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run test lint format schema fuzz bench bench-quick screenshots install install-dev clean
+.PHONY: run test lint format schema fuzz bench bench-quick attack screenshots install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed --if-empty
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn server.wsgi --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+	$(BIN)/gunicorn --config python:server.gunicorn_conf --bind 127.0.0.1:$(PORT) \
+		--workers $(WEB_CONCURRENCY) --access-logfile -
 
 test: install-dev
 	$(BIN)/pytest
@@ -69,6 +69,12 @@ bench: install-dev
 
 bench-quick: install-dev
 	$(BENCH_READS) --sizes 10000 --databases sqlite
+
+# On demand, not in CI: bounded attacks (admin password guessing, a bad-token flood, slow
+# clients, large nested writes, 20 s each) on a `make run`-like server over loopback, timing
+# /healthz meanwhile; the figures are appended to bench/RESULTS.md.
+attack: install-dev
+	$(BIN)/python -m bench.attack --seconds 20 --results bench/RESULTS.md
 
 schema: install-dev
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json \

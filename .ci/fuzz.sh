@@ -10,6 +10,8 @@ bin=.venv/bin
 work=$(mktemp -d /tmp/detente-fuzz.XXXXXX)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export DATABASE_URL="sqlite:///$work/db.sqlite3" DJANGO_STATIC_ROOT="$work/static"
+# Its own request counts, not those of a server in this tree (`make run`).
+export DETENTE_REQUEST_COUNTS="$work/request-counts.sqlite3"
 # The fuzzer sends thousands of requests from one address; the rate limits are tested elsewhere.
 export DETENTE_THROTTLE_ANON=1000000/minute DETENTE_THROTTLE_USER=1000000/minute
 

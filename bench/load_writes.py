@@ -143,6 +143,9 @@ def prepare(workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
         "DETENTE_THROTTLE_USER": "10000000/minute",
         "DJANGO_LOG_LEVEL": "ERROR",
         "DJANGO_STATIC_ROOT": tempfile.mkdtemp(prefix="detente-load-"),
+        # Its own request counts: not those of a server in this tree (`make run`).
+        "DETENTE_REQUEST_COUNTS": tempfile.mkdtemp(prefix="detente-load-counts-")
+        + "/request-counts.sqlite3",
     }
     server = subprocess.Popen(
         [

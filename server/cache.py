@@ -1,9 +1,10 @@
 """The shared cache behind ``REDIS_URL``, which keeps the API serving while Redis is away.
 
-The cache holds nothing but request counts (throttling) and things that can be recomputed, so an
-unreachable Redis is not worth failing a request for: Django's ``RedisCache`` raises on every call
-then, and each request would be a 500. This backend answers as an empty cache instead (reads
-miss, writes are dropped), which lets every request through unthrottled until Redis is back.
+The cache holds nothing but request counts (``server/api/rates.py``) and things that can be
+recomputed, so an unreachable Redis is not worth failing a request for: Django's ``RedisCache``
+raises on every call then, and each request would be a 500. This backend answers as an empty
+cache instead (reads miss, writes are dropped), which lets every request through unthrottled
+until Redis is back.
 After a failure it does not try Redis again for ``retry_after`` seconds, so a Redis that does not
 answer costs one timeout per process in that time, not one (or two) per request.
 """
@@ -76,6 +77,28 @@ class FailOpenRedisCache(RedisCache):
             # What incr says of a key an empty cache does not hold.
             raise ValueError(f"Key '{key}' not found.")
         return value
+
+    def count(self, key: str, previous_key: str, timeout: int) -> tuple[int, int] | None:
+        """Adds one to ``key`` (kept ``timeout`` seconds) and reads ``previous_key``, in one
+        transaction: the count after this request and the other count (request rates)."""
+
+        def increment() -> tuple[int, int]:
+            current_name = self.make_and_validate_key(key)
+            previous_name = self.make_and_validate_key(previous_key)
+            client = self._cache.get_client(current_name, write=True)
+            with client.pipeline(transaction=True) as pipeline:
+                pipeline.incr(current_name)
+                pipeline.expire(current_name, timeout)
+                pipeline.get(previous_name)
+                current, _expiry, previous = pipeline.execute()
+            return int(current), int(previous or 0)
+
+        return self._guard(None, increment)
+
+    def uncount(self, key: str) -> None:
+        """Takes one off ``key`` (a request ``count`` added, then refused)."""
+        name = self.make_and_validate_key(key)
+        self._guard(None, lambda: self._cache.get_client(name, write=True).decr(name))
 
     def set_many(
         self, data: dict[Any, Any], timeout: float | None = DEFAULT_TIMEOUT, version: Any = None

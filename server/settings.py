@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from server.api.proxies import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -48,11 +50,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "knox",
     "simple_history",
+    "axes",
     "server.diplomacy",
     "server.api",
 ]
 
 MIDDLEWARE = [
+    # Forwarded headers are dropped unless a trusted proxy sent them, before anything reads them.
+    "server.api.proxies.ProxyHeadersMiddleware",
     "server.api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,7 +74,33 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Every request is counted before it is served (after the security headers' middleware, so
+    # that a 429 carries them too).
+    "server.api.throttling.RequestRateMiddleware",
+    # A chunked body the server did not take apart (server/wsgi.py reads gunicorn's) is a 411.
+    "server.api.bodies.LengthRequiredMiddleware",
+    # A streamed answer's first part is read before it is sent: its database errors are 503s.
+    "server.api.streams.PrimedStreamsMiddleware",
+    # Turns django-axes' lockout of a sign-in into its answer; last, as axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# The admin's sign-in: django-axes counts failures per username and client address (as the
+# trusted proxies report it) and locks that pair out for a while after too many; a successful
+# sign-in clears the count. Token requests never go through it: they are counted per address
+# by the request rates.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DETENTE_ADMIN_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DETENTE_ADMIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "server.api.proxies.client_address"
+AXES_LOCKOUT_CALLABLE = "server.diplomacy.lockout.locked_out"
+# Lockouts are logged as warnings all the same; this only silences a banner at every start.
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "server.urls"
 WSGI_APPLICATION = "server.wsgi.application"
@@ -107,11 +138,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A query running away (a pathological search, a lock held too long) is cancelled and the
+# request answered 503, rather than holding a worker for ever: PostgreSQL's statement_timeout, and
+# on SQLite a progress handler that does the same (server/api/time_limits.py). 0: no limit.
+STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A query running away (a pathological search, a lock held too long) is cancelled and the
-    # request answered 503, rather than holding a worker for ever.
-    timeout_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    )
 
 # Read replicas (PostgreSQL streaming replicas of the primary above), comma-separated: anonymous
 # reads go to one that answers and is at most DATABASE_REPLICA_MAX_LAG_SECONDS behind; writes,
@@ -143,11 +177,24 @@ PUBLIC_MAX_AGE = int(os.environ.get("DETENTE_PUBLIC_MAX_AGE", "60"))
 # first, so that its cost does not grow with the matches (server/api/ranking.py); 0 ranks them all.
 SEARCH_RANK_WINDOW = int(os.environ.get("DETENTE_SEARCH_RANK_WINDOW", "500"))
 
-# Throttling counts requests in the default cache, and lists keep their counts there. Without
-# REDIS_URL that is Django's per-process memory, so each gunicorn worker on each server counts on
-# its own; with it, every worker of every server counts in one place. Redis is cut short when
-# slow (a request waits at most a second) and passed over while it is away (server/cache.py): an
-# outage lifts the limits, it does not fail requests.
+# Requests per client, counted before each request is served (server/api/throttling.py): per
+# address for anonymous clients, per user for token holders.
+REQUEST_RATES = {
+    "anonymous": os.environ.get("DETENTE_THROTTLE_ANON", "600/minute"),
+    "user": os.environ.get("DETENTE_THROTTLE_USER", "3000/minute"),
+}
+# The proxies in front, by address or network: only their X-Forwarded-* headers are believed
+# (server/api/proxies.py). None by default: a client's own headers change nothing.
+TRUSTED_PROXIES = trusted_networks(os.environ.get("DETENTE_TRUSTED_PROXIES", ""))
+# Without REDIS_URL, the workers of one machine count requests in this SQLite file.
+REQUEST_COUNTS_FILE = Path(
+    os.environ.get("DETENTE_REQUEST_COUNTS", BASE_DIR / "request-counts.sqlite3")
+)
+
+# Request counts live in Redis when REDIS_URL is set, shared by every worker of every server, and
+# lists keep their counts in the default cache. Without REDIS_URL that cache is Django's
+# per-process memory. Redis is cut short when slow (a request waits at most a second) and passed
+# over while it is away (server/cache.py): an outage lifts the limits, it does not fail requests.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -198,19 +245,11 @@ REST_FRAMEWORK = {
     ],
     # Token first, so that a request without credentials is answered 401 with its challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "server.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "server.api.throttling.AnonymousRate",
-        "server.api.throttling.TokenRate",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("DETENTE_THROTTLE_ANON", "600/minute"),
-        "user": os.environ.get("DETENTE_THROTTLE_USER", "3000/minute"),
-    },
-    # Without trusted proxies the client is REMOTE_ADDR: X-Forwarded-For could be forged.
-    "NUM_PROXIES": int(os.environ.get("DETENTE_TRUSTED_PROXIES", "0")),
+    # Rates are kept by server.api.throttling.RequestRateMiddleware, for every request.
+    "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [
         "server.api.permissions.ModelPermissionsOrAnonReadOnly",
     ],
@@ -263,7 +302,10 @@ LOGGING = {
 # Behind a TLS-terminating proxy (DJANGO_HTTPS=true): redirect plain HTTP, send HSTS, and keep the
 # session and CSRF cookies to HTTPS. `make run` on a laptop serves plain HTTP, so these are opt-in.
 SERVED_OVER_HTTPS = env_bool("DJANGO_HTTPS")
+# Both headers reach Django only from a trusted proxy (ProxyHeadersMiddleware removes them from
+# anyone else), so with no proxy configured a client's own change nothing.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = True
 SECURE_SSL_REDIRECT = SERVED_OVER_HTTPS
 # Load balancers probe over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -8,6 +8,7 @@ going away, has the same shape: ``type``, ``title``, ``status``, ``detail`` and,
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,7 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    411: "Length required",
     412: "Precondition failed",
     413: "Content too large",
     415: "Unsupported media type",
@@ -79,11 +81,12 @@ def problem_response(
     title: str | None = None,
     detail: str = "",
     *,
+    slug: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
-    """A problem response outside DRF (plain Django views, 404 and 500 handlers)."""
+    """A problem response outside DRF (plain Django views, middleware, 404 and 500 handlers)."""
     response = JsonResponse(
-        problem_body(status_code, title, detail),
+        problem_body(status_code, title, detail, slug=slug),
         status=status_code,
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"ensure_ascii": False},
@@ -107,19 +110,53 @@ def _field_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """A database that cannot answer now (gone, unreachable, or a statement past its time
+    limit), rather than a request it refuses."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    )
+
+
+_TIMED_OUT = ("statement timeout", "interrupted")
+
+
+def _unavailable_body(exc: BaseException) -> dict[str, Any]:
+    message = str(exc).lower()
+    if any(sign in message for sign in _TIMED_OUT):
+        logger.warning("Statement past its time limit: %s", exc)
+        return problem_body(
+            503,
+            "Query timed out",
+            "Answering took the database longer than it may; try again shortly, or ask for less.",
+            slug="statement-timeout",
+        )
+    logger.warning("Database unavailable: %s", exc)
+    return problem_body(
+        503,
+        "Database unavailable",
+        "The database cannot be reached; try again shortly.",
+        slug="database-unavailable",
+    )
+
+
+def unavailable_response(exc: BaseException) -> JsonResponse:
+    """503 with Retry-After, outside DRF (middleware, streams, Django's 500 handler)."""
+    response = JsonResponse(
+        _unavailable_body(exc),
+        status=503,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every API error becomes problem+json."""
-    if isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
-    ):
-        logger.warning("Database unavailable: %s", exc)
+    if database_unavailable(exc):
         replicas.database_failed()
-        body = problem_body(
-            503,
-            "Database unavailable",
-            "The database cannot be reached; try again shortly.",
-            slug="database-unavailable",
-        )
+        body = _unavailable_body(exc)
         return _problem(context, body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     domain = _domain_problem(exc)
@@ -239,4 +276,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    # Called while the exception is handled: a database gone away outside the API's views (in
+    # a middleware, the admin, a session lookup) is a 503 like everywhere else.
+    exception = sys.exc_info()[1]
+    if database_unavailable(exception):
+        assert exception is not None
+        return unavailable_response(exception)
     return problem_response(500, "Internal server error", "The server failed; it has been logged.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_basic_type
@@ -11,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
 from .errors import PROBLEM_CONTENT_TYPE
+from .limits import max_items
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -57,6 +60,12 @@ class ProblemAwareAutoSchema(AutoSchema):
             )
         return responses
 
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
+        result = super()._map_basic_serializer(serializer, direction)
+        for name, schema in result.get("properties", {}).items():
+            _bounds(serializer.fields[name], schema, direction)
+        return result
+
     def get_auth(self) -> list[dict[str, list[str]]]:
         # Reads are public: say so, beside the schemes that writes need.
         auth: list[dict[str, list[str]]] = super().get_auth()
@@ -74,6 +83,39 @@ class ProblemAwareAutoSchema(AutoSchema):
         if method == "POST" and "{" not in self.path:
             return CREATE_ERRORS
         return WRITE_ERRORS
+
+
+class TokenScheme(KnoxTokenScheme):
+    """Knox's scheme, for its subclass that takes the rate middleware's lookup."""
+
+    target_class = "server.api.authentication.TokenAuthentication"
+
+
+def _bounds(field: Any, schema: dict[str, Any], direction: Any) -> None:
+    """What a write through the API may hold (server/api/limits.py). The admin is not bound by
+    these, so a record read back promises only what the database holds it to."""
+    bound = max_items(field)
+    if direction == "request" and bound is not None and schema.get("type") == "array":
+        schema["maxItems"] = bound
+    if direction != "response":
+        return
+    if isinstance(field, serializers.ListField):
+        schema.pop("maxItems", None)
+        if isinstance(schema.get("items"), dict):
+            schema["items"].pop("maxLength", None)
+    if isinstance(field, serializers.CharField) and _unbounded_column(field):
+        schema.pop("maxLength", None)
+
+
+def _unbounded_column(field: serializers.CharField) -> bool:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None:
+        return False
+    try:
+        column = model._meta.get_field(field.source)
+    except FieldDoesNotExist:  # a property or a method: nothing the database bounds
+        return True
+    return getattr(column, "max_length", None) is None
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):

@@ -47,27 +47,43 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in completed.stderr
 
 
-def test_plain_http_is_redirected_in_production_except_for_the_probes():
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_https"),
+    [
+        # The test client's requests come from 127.0.0.1: the TLS proxy, when trusted.
+        ("127.0.0.1", "200"),
+        # Any other peer's X-Forwarded-Proto is its own claim, not the proxy's: still redirected.
+        ("", "301"),
+    ],
+)
+def test_plain_http_is_redirected_in_production_except_for_the_probes(proxies, forwarded_https):
     script = (
         "import django; django.setup()\n"
         "from django.test import Client\n"
         "c = Client(HTTP_HOST='detente.example')\n"
+        "https = c.get('/api/v1/', HTTP_X_FORWARDED_PROTO='https')\n"
         "print(c.get('/api/v1/').status_code, c.get('/healthz').status_code,"
-        " c.get('/api/v1/', HTTP_X_FORWARDED_PROTO='https').get('Strict-Transport-Security'),"
-        " sep='|')\n"
+        " https.status_code, https.get('Strict-Transport-Security'), sep='|')\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "server.settings"},
+        env={
+            **os.environ,
+            **PRODUCTION,
+            "DETENTE_TRUSTED_PROXIES": proxies,
+            "DJANGO_SETTINGS_MODULE": "server.settings",
+        },
         capture_output=True,
         text=True,
         timeout=60,
     )
-    redirected, probe, hsts = completed.stdout.strip().splitlines()[-1].split("|")
+    redirected, probe, status, hsts = completed.stdout.strip().splitlines()[-1].split("|")
     assert redirected == "301"
     assert probe == "200"
-    assert "max-age=31536000" in hsts
+    assert status == forwarded_https
+    if forwarded_https == "200":
+        assert "max-age=31536000" in hsts
 
 
 PAGES = [

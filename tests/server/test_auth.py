@@ -12,14 +12,16 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.crypto import hash_token
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from server.api.proxies import trusted_networks
 from server.diplomacy.models import Source
 from tests.server.writing import (
     API,
@@ -336,24 +338,22 @@ def test_a_session_read_needs_no_csrf(session_curator):
 
 
 # -- rate limits -------------------------------------------------------------------------------
+# Every request counts before it is served (server/api/throttling.py): refused ones too.
 
 
 @pytest.fixture
 def low_rates(settings):
-    cache.clear()
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"},
-    }
-    yield settings
-    cache.clear()
+    settings.REQUEST_RATES = {"anonymous": "3/minute", "user": "5/minute"}
+    return settings
 
 
 def assert_throttled(response: Any) -> None:
     assert response.status_code == 429, response.content
     assert int(response["Retry-After"]) > 0
     assert response["Content-Type"] == PROBLEM
-    assert response.json()["status"] == 429
+    body = response.json()
+    assert body["status"] == 429
+    assert body["type"].endswith("/throttled")
 
 
 def test_the_fourth_anonymous_request_in_a_minute_is_429(api, low_rates):
@@ -364,8 +364,44 @@ def test_the_fourth_anonymous_request_in_a_minute_is_429(api, low_rates):
     assert api.get(f"{API}/sources/", REMOTE_ADDR="192.0.2.7").status_code == 200
 
 
+def test_wrong_tokens_count_towards_the_address_and_are_then_refused_unchecked(
+    api, low_rates, django_assert_num_queries
+):
+    create_token("alice", "--curator")
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
+    for _ in range(3):
+        assert_unauthenticated(api.get(f"{API}/sources/"))
+    # The address has used its rate guessing: the next guess is not even looked up.
+    with django_assert_num_queries(1):  # the token's lookup, to know whose rate applies
+        assert_throttled(post_source(api))
+    api.credentials()
+    assert_throttled(api.get(f"{API}/sources/"))
+
+
+def test_every_refused_request_counts(api, low_rates):
+    assert api.get(f"{API}/no-such-thing/").status_code == 404
+    assert api.get(f"{API}/sources/", {"bogus": "1"}).status_code == 400
+    assert_unauthenticated(post_source(api))
+    assert_throttled(api.get(f"{API}/sources/"))
+
+
+def test_a_valid_token_is_not_held_back_by_its_address(api, low_rates):
+    curator = client_with_token(create_token("alice", "--curator"))
+    for _ in range(4):
+        api.get(f"{API}/sources/")
+    assert_throttled(api.get(f"{API}/sources/"))
+    assert curator.get(f"{API}/sources/").status_code == 200
+
+
+def test_the_probes_are_never_throttled(api, low_rates):
+    for _ in range(5):
+        api.get(f"{API}/sources/")
+    assert api.get("/healthz").status_code == 200
+    assert api.get("/readyz").status_code == 200
+
+
 def test_x_forwarded_for_is_ignored_without_trusted_proxies(api, low_rates):
-    assert low_rates.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    assert low_rates.TRUSTED_PROXIES == ()
     for number in range(3):
         response = api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}")
         assert response.status_code == 200
@@ -373,16 +409,42 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(api, low_rates):
     assert_throttled(api.get(f"{API}/sources/"))
 
 
-def test_x_forwarded_for_is_honoured_behind_one_trusted_proxy(api, low_rates):
-    low_rates.REST_FRAMEWORK = {**low_rates.REST_FRAMEWORK, "NUM_PROXIES": 1}
+def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(api, low_rates):
+    # The test client's requests come from 127.0.0.1: here, the proxy.
+    low_rates.TRUSTED_PROXIES = trusted_networks("127.0.0.1")
     for _ in range(3):
         response = api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR="198.51.100.1")
         assert response.status_code == 200
     assert_throttled(api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR="198.51.100.1"))
-    # A client cannot escape by prepending addresses: only the proxy's own hop counts.
+    # A client cannot escape by prepending addresses: only the proxy's own entry counts.
     forged = "203.0.113.9, 198.51.100.1"
     assert_throttled(api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR=forged))
     assert api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+    # A peer that is not the proxy is counted under its own address, whatever it forwards.
+    for _ in range(3):
+        response = api.get(
+            f"{API}/sources/", REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR="198.51.100.3"
+        )
+        assert response.status_code == 200
+    assert_throttled(
+        api.get(f"{API}/sources/", REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    )
+
+
+def test_behind_two_trusted_proxies_the_client_is_the_first_address_before_them(api, low_rates):
+    low_rates.TRUSTED_PROXIES = trusted_networks("127.0.0.1, 10.0.0.0/24")
+    chain = "203.0.113.9, 198.51.100.1, 10.0.0.7"
+    for _ in range(3):
+        assert api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR=chain).status_code == 200
+    assert_throttled(api.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR="198.51.100.1, 10.0.0.9"))
+
+
+def test_ipv6_clients_are_counted_by_their_64_block(api, low_rates):
+    for host in range(1, 4):
+        response = api.get(f"{API}/sources/", REMOTE_ADDR=f"2001:db8:1:2::{host}")
+        assert response.status_code == 200
+    assert_throttled(api.get(f"{API}/sources/", REMOTE_ADDR="2001:db8:1:2:ffff::1"))
+    assert api.get(f"{API}/sources/", REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
 
 
 def test_token_holders_are_limited_per_user(low_rates):
@@ -392,6 +454,15 @@ def test_token_holders_are_limited_per_user(low_rates):
         assert first.get(f"{API}/sources/").status_code == 200
     assert_throttled(first.get(f"{API}/sources/"))
     assert second.get(f"{API}/sources/").status_code == 200  # same address, another user
+
+
+def test_a_token_is_looked_up_once_per_request():
+    reader = client_with_token(create_token("reader"))
+    with CaptureQueriesContext(connection) as queries:
+        assert reader.get(f"{API}/sources/1/").status_code == 200
+    token_lookups = [query for query in queries if "knox_authtoken" in query["sql"]]
+    # The token, then the user's other tokens (knox removes expired ones): once each.
+    assert len(token_lookups) == 2
 
 
 def test_writes_are_limited_too(low_rates):

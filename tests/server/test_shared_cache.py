@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +25,12 @@ import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 
+from tests.serving import call, gunicorn, seeded_database
+
 RATE = "5/minute"
 ALLOWED = 5
-# DRF's anonymous throttle keys its count by client address, under the cache's prefix and version.
-THROTTLE_KEY = "detente:1:throttle_anon_127.0.0.1"
+# An address's counts, under the cache's prefix and version, one key per window.
+RATE_KEYS = "detente:1:rate:address:127.0.0.1:*"
 
 
 def _free_port() -> int:
@@ -114,82 +114,33 @@ def redis_client(redis_port: int) -> Iterator[redis.Redis]:
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One SQLite file, migrated and seeded, that every server of a test shares."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('shared-db') / 'db.sqlite3'}"
-    environment = {**os.environ, "DATABASE_URL": url}
-    for command in (["migrate", "-v0"], ["seed", "--if-empty"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=django_settings.BASE_DIR,
-            env=environment,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    return url
+    return seeded_database(tmp_path_factory.mktemp("shared-db"))
 
 
 def _status(base: str) -> int:
-    request = urllib.request.Request(
-        base + "/api/v1/officials/", headers={"Accept": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return call(base, "/api/v1/officials/", headers={"Accept": "application/json"}).status
 
 
 @pytest.fixture
 def app_servers(database: str) -> Iterator[Callable[..., list[str]]]:
-    """Starts gunicorn servers over the shared database; all of them are stopped afterwards."""
-    processes: list[subprocess.Popen[bytes]] = []
+    """Starts gunicorn servers over the shared database; all of them are stopped afterwards.
+    Without Redis each counts in a file of its own, as servers on separate machines do."""
+    with ExitStack() as servers:
 
-    def start(count: int, *, workers: int, redis_url: str | None) -> list[str]:
-        environment = {
-            **os.environ,
-            "DATABASE_URL": database,
-            "DJANGO_DEBUG": "false",
-            "DETENTE_THROTTLE_ANON": RATE,
-        }
-        environment.pop("REDIS_URL", None)
-        if redis_url is not None:
-            environment["REDIS_URL"] = redis_url
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        bases = []
-        for _ in range(count):
-            port = _free_port()
-            processes.append(
-                subprocess.Popen(
-                    [
-                        str(gunicorn),
-                        "server.wsgi",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--workers",
-                        str(workers),
-                    ],
-                    cwd=django_settings.BASE_DIR,
-                    env=environment,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        for base in bases:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=5):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-        return bases
+        def start(count: int, *, workers: int, redis_url: str | None) -> list[str]:
+            environment = {"DETENTE_THROTTLE_ANON": RATE}
+            if redis_url is not None:
+                environment["REDIS_URL"] = redis_url
+            return [
+                servers.enter_context(gunicorn(database, workers=workers, environment=environment))
+                for _ in range(count)
+            ]
 
-    yield start
-    for process in processes:
-        _stop(process)
+        yield start
+
+
+def _rate_keys(client: redis.Redis) -> list[bytes]:
+    return sorted(client.scan_iter(match=RATE_KEYS))
 
 
 def test_two_servers_of_two_workers_each_count_one_clients_requests_together(
@@ -199,13 +150,16 @@ def test_two_servers_of_two_workers_each_count_one_clients_requests_together(
     alternating = [_status((first, second)[index % 2]) for index in range(ALLOWED + 1)]
     assert alternating == [200] * ALLOWED + [429]
     assert _status(first) == 429
-    # The count is in Redis, under the deployment's prefix, kept for the rate's period.
-    history = pickle.loads(redis_client.get(THROTTLE_KEY))
-    assert len(history) == ALLOWED
-    assert 0 < redis_client.ttl(THROTTLE_KEY) <= 60
+    # The count is in Redis, under the deployment's prefix, one key per window of the rate's
+    # period, kept for two periods (while it may weigh in the next window); the refused
+    # requests were taken back off it.
+    keys = _rate_keys(redis_client)
+    assert len(keys) in (1, 2)  # two if a minute turned during the test
+    assert sum(int(redis_client.get(key)) for key in keys) == ALLOWED
+    assert all(0 < redis_client.ttl(key) <= 120 for key in keys)
 
 
-def test_without_redis_each_server_counts_only_its_own_requests(app_servers):
+def test_without_redis_servers_on_separate_machines_count_on_their_own(app_servers):
     first, second = app_servers(2, workers=1, redis_url=None)
     alternating = [_status((first, second)[index % 2]) for index in range(2 * ALLOWED)]
     assert alternating == [200] * (2 * ALLOWED)
@@ -213,12 +167,46 @@ def test_without_redis_each_server_counts_only_its_own_requests(app_servers):
     assert [_status(first), _status(second)] == [429, 429]
 
 
+REDIS_COUNTER = """
+import sys, django
+django.setup()
+from django.core.cache import caches
+from server.api.rates import RedisCounts
+counts, window = RedisCounts(caches["default"]), int(sys.argv[2])
+hits = (counts.hit("address:192.0.2.1", window, 60)[0] for _ in range(int(sys.argv[1])))
+print(" ".join(str(count) for count in hits))
+"""
+
+
+def test_processes_counting_in_redis_at_once_never_read_the_same_count(redis_port, redis_client):
+    processes, hits = 4, 200
+    window = int(time.time() // 60)
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "server.settings",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+    }
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", REDIS_COUNTER, str(hits), str(window)],
+            cwd=django_settings.BASE_DIR,
+            env=environment,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    seen = []
+    for process in running:
+        out, _ = process.communicate(timeout=120)
+        assert process.returncode == 0
+        seen += [int(value) for value in out.split()]
+    assert sorted(seen) == list(range(1, processes * hits + 1))
+
+
 @pytest.fixture
 def low_anonymous_rate(settings) -> None:
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": RATE, "user": RATE},
-    }
+    settings.REQUEST_RATES = {"anonymous": RATE, "user": RATE}
 
 
 def _caches(environment: dict[str, str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from server.api import limits
 from server.api.fields import PartialDateField
 from server.api.serializers import (
     BriefRelatedField,
@@ -113,9 +114,13 @@ def brief(serializer: type[serializers.ModelSerializer[Any]], **options: Any) ->
     return BriefRelatedField(serializer, queryset=model._default_manager.all(), **options)
 
 
-def topic_slugs() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        many=True, slug_field="slug", queryset=Topic.objects.all(), required=False
+def topic_slugs() -> limits.BoundedManyRelatedField:
+    return limits.BoundedManyRelatedField(
+        child_relation=serializers.SlugRelatedField(
+            slug_field="slug", queryset=Topic.objects.all()
+        ),
+        required=False,
+        max_length=limits.TOPICS,
     )
 
 
@@ -125,10 +130,13 @@ class CitationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Citation
     class Meta:
         model = Citation
         fields = ("source", "excerpt", "locator")
+        extra_kwargs = {"excerpt": {"max_length": limits.EXCERPT}}
 
 
 def citations(**options: Any) -> CitationSerializer:
-    return CitationSerializer(many=True, allow_empty=False, **options)
+    return limits.many(
+        CitationSerializer, allow_empty=False, max_length=limits.CITATIONS, **options
+    )
 
 
 class PositionSerializer(StrictFieldsMixin, serializers.ModelSerializer[Position]):
@@ -246,12 +254,17 @@ class RecordSerializer(StrictFieldsMixin, serializers.ModelSerializer[Record]):
 
 class OfficialSerializer(RecordSerializer):
     url = detail_url("official")
-    aliases = serializers.ListField(child=TextField(validators=[name_text]), required=False)
-    positions = PositionSerializer(many=True, required=False)
+    aliases = serializers.ListField(
+        child=TextField(max_length=limits.ALIAS_LENGTH, validators=[name_text]),
+        required=False,
+        max_length=limits.ALIASES,
+    )
+    positions = limits.many(PositionSerializer, required=False, max_length=limits.POSITIONS)
 
     class Meta:
         model = Official
         fields = (*RECORD_FIELDS, "slug", "name", "aliases", "country", "positions", "notes")
+        extra_kwargs = {"notes": {"max_length": limits.NOTES}}
 
 
 class SourceSerializer(RecordSerializer):
@@ -273,6 +286,10 @@ class SourceSerializer(RecordSerializer):
             "notes",
             "text",
         )
+        extra_kwargs = {
+            "notes": {"max_length": limits.NOTES},
+            "text": {"max_length": limits.SOURCE_TEXT},
+        }
 
 
 class ContactSerializer(RecordSerializer):
@@ -282,7 +299,9 @@ class ContactSerializer(RecordSerializer):
     duration_minutes = serializers.IntegerField(
         min_value=1, max_value=MAX_DURATION_MINUTES, allow_null=True, required=False
     )
-    participants = ParticipantSerializer(many=True, required=False)
+    participants = limits.many(
+        ParticipantSerializer, required=False, max_length=limits.PARTICIPANTS
+    )
     topics = topic_slugs()
     citations = citations()
     review_state = review_state_field()
@@ -308,6 +327,7 @@ class ContactSerializer(RecordSerializer):
             "citations",
             *REVIEW_FIELDS,
         )
+        extra_kwargs = {"summary": {"max_length": limits.SUMMARY}}
 
 
 class StatementSerializer(RecordSerializer):
@@ -339,3 +359,4 @@ class StatementSerializer(RecordSerializer):
             "citations",
             *REVIEW_FIELDS,
         )
+        extra_kwargs = {"text": {"max_length": limits.STATEMENT_TEXT}}
