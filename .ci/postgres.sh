@@ -4,13 +4,7 @@
 #   .ci/postgres.sh -- make test
 set -euo pipefail
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    echo "Installing PostgreSQL from Debian's packages..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq postgresql >/dev/null
-fi
-bin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+bin=$("$(dirname "$0")/postgres-bin.sh")
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$(mktemp -d /tmp/detente-pg.XXXXXX)

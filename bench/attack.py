@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from bench.servers import ROOT, Server, free_port, wait_ready
+from bench.servers import ROOT, Server, free_port, launch
 
 HOST = "127.0.0.1"
 PROBE_EVERY = 0.05
@@ -320,23 +320,7 @@ def start(environment: dict[str, str], directory: Path, workers: int) -> Server:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     command = [gunicorn, "--config", "python:server.gunicorn_conf"]
     command += ["--bind", f"{HOST}:{port}", "--workers", str(workers), "--log-level", "warning"]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=environment,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    server = Server("api", f"http://{HOST}:{port}", process, log)
-    try:
-        wait_ready(server)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return launch("api", command, environment, port, log)
 
 
 def machine() -> str:

@@ -27,7 +27,7 @@ import psycopg
 
 from . import data, load
 from .report import replace_section_titled
-from .servers import VENV_BIN, Server, _launch, free_port, server_environment
+from .servers import VENV_BIN, Server, free_port, launch, server_environment
 
 SECTION = "## Reads through a streaming replica"
 SCENARIOS = {
@@ -75,7 +75,7 @@ def start(name: str, primary: str, replica: str | None) -> Server:
         environment["DATABASE_REPLICA_URLS"] = replica
     command = [str(VENV_BIN / "gunicorn"), "server.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", "2", "--log-level", "warning", "--timeout", "120"]
-    server = _launch("api", command, environment, port)
+    server = launch("api", command, environment, port)
     print(f"  {name}: {server.base}", flush=True)
     return server
 

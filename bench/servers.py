@@ -76,8 +76,17 @@ def server_environment(database_url: str) -> dict[str, str]:
     }
 
 
-def _launch(variant: str, command: list[str], environment: dict[str, str], port: int) -> Server:
-    log = Path(tempfile.mkstemp(prefix=f"detente-bench-{variant}-", suffix=".log")[1])
+def launch(
+    variant: str,
+    command: list[str],
+    environment: dict[str, str],
+    port: int,
+    log: Path | None = None,
+) -> Server:
+    """Start a server under test, its output in ``log`` (a temporary file by default), and wait
+    until it answers."""
+    if log is None:
+        log = Path(tempfile.mkstemp(prefix=f"detente-bench-{variant}-", suffix=".log")[1])
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,
@@ -118,7 +127,7 @@ def start_gunicorn(variant: str, database_url: str, workers: int) -> Server:
     environment = {**server_environment(database_url), "DJANGO_SETTINGS_MODULE": settings}
     command = [str(VENV_BIN / "gunicorn"), "server.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--log-level", "warning", "--timeout", "120"]
-    return _launch(variant, command, environment, port)
+    return launch(variant, command, environment, port)
 
 
 def ensure_datasette() -> Path:
@@ -150,4 +159,4 @@ def start_datasette(sqlite_file: Path) -> Server:
     command += ["--host", "127.0.0.1", "--setting", "sql_time_limit_ms", "10000"]
     # Its default (200 ms) drops facets on large tables; the API's facets have no such limit.
     command += ["--setting", "facet_time_limit_ms", "10000"]
-    return _launch("datasette", command, dict(os.environ), port)
+    return launch("datasette", command, dict(os.environ), port)

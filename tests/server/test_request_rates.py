@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from server.api.rates import Rate, SQLiteCounts, hit, judge
+from tests.server.processes import numbers_printed_by
 from tests.serving import call, gunicorn, manage, seeded_database
 
 ALLOWED = 5
@@ -95,21 +93,7 @@ def test_processes_counting_at_once_never_read_the_same_count(tmp_path):
     processes, hits = 4, 300
     window = int(time.time() // 60)
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "server.settings"}
-    running = [
-        subprocess.Popen(
-            [sys.executable, "-c", COUNTER, str(path), str(hits), str(window)],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(processes)
-    ]
-    seen = []
-    for process in running:
-        out, _ = process.communicate(timeout=120)
-        assert process.returncode == 0
-        seen += [int(value) for value in out.split()]
+    seen = numbers_printed_by(COUNTER, [str(path), str(hits), str(window)], processes, environment)
     assert sorted(seen) == list(range(1, processes * hits + 1))
     next_window = SQLiteCounts(path).hit("address:192.0.2.1", window + 1, 60)
     assert next_window == (1, processes * hits)

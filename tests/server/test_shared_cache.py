@@ -25,6 +25,7 @@ import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 
+from tests.server.processes import numbers_printed_by
 from tests.serving import call, gunicorn, seeded_database
 
 RATE = "5/minute"
@@ -186,21 +187,7 @@ def test_processes_counting_in_redis_at_once_never_read_the_same_count(redis_por
         "DJANGO_SETTINGS_MODULE": "server.settings",
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
-    running = [
-        subprocess.Popen(
-            [sys.executable, "-c", REDIS_COUNTER, str(hits), str(window)],
-            cwd=django_settings.BASE_DIR,
-            env=environment,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(processes)
-    ]
-    seen = []
-    for process in running:
-        out, _ = process.communicate(timeout=120)
-        assert process.returncode == 0
-        seen += [int(value) for value in out.split()]
+    seen = numbers_printed_by(REDIS_COUNTER, [str(hits), str(window)], processes, environment)
     assert sorted(seen) == list(range(1, processes * hits + 1))
 
 

@@ -18,11 +18,9 @@ from server.diplomacy import dataset
 CONTENT_DISPOSITION = f'attachment; filename="{dataset.FILENAME}"'
 
 
-class DatasetExportView(APIView):
-    """Every public record, one JSON object per line: reviewed contacts and statements, each
-    official with the posts reviewed, every source and topic. A curator's complete copy, drafts
-    included, is `manage.py export`; either loads into an empty database with `manage.py import`.
-    """
+class FileDownloadView(APIView):
+    """A view that answers with a file as it is, whatever Accept asks; its errors are
+    problem+json like everywhere."""
 
     permission_classes = [AllowAny]
     http_method_names = ["get", "head", "options"]
@@ -30,9 +28,15 @@ class DatasetExportView(APIView):
     def perform_content_negotiation(
         self, request: Request, force: bool = False
     ) -> tuple[BaseRenderer, str]:
-        # One representation whatever Accept asks; errors are problem+json like everywhere.
         renderer = JSONRenderer()
         return renderer, renderer.media_type
+
+
+class DatasetExportView(FileDownloadView):
+    """Every public record, one JSON object per line: reviewed contacts and statements, each
+    official with the posts reviewed, every source and topic. A curator's complete copy, drafts
+    included, is `manage.py export`; either loads into an empty database with `manage.py import`.
+    """
 
     @extend_schema(
         operation_id="export_retrieve",

@@ -12,12 +12,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.diplomacy import dataset, releases
+
+from .export import FileDownloadView
 
 # A release never changes once written.
 IMMUTABLE = {"public": True, "max_age": 365 * 24 * 3600, "immutable": True}
@@ -102,18 +103,8 @@ class ReleaseDetailView(APIView):
         return response
 
 
-class ReleaseFileView(APIView):
+class ReleaseFileView(FileDownloadView):
     """A release's dataset (as /export/ wrote it then) or its delta against the one before."""
-
-    permission_classes = [AllowAny]
-    http_method_names = ["get", "head", "options"]
-
-    def perform_content_negotiation(
-        self, request: Request, force: bool = False
-    ) -> tuple[BaseRenderer, str]:
-        # The file as it is, whatever Accept asks; errors are problem+json like everywhere.
-        renderer = JSONRenderer()
-        return renderer, renderer.media_type
 
     @extend_schema(
         operation_id="releases_file",
