@@ -145,12 +145,24 @@ class SQLiteCounts:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit: each statement is its own transaction, the upsert atomic on its own.
             connection = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=OFF")
-            connection.execute(self.SCHEMA)
+            self._set_up(connection)
             self.local.connection = connection
             self.local.pruned = 0.0
         return connection
+
+    def _set_up(self, connection: sqlite3.Connection, attempts: int = 20) -> None:
+        """WAL mode and the table. Workers starting together race to set up a new file, and
+        switching to WAL does not wait for the busy timeout: the loser tries again."""
+        for attempt in range(attempts):
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=OFF")
+                connection.execute(self.SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
 
     def hit(self, key: str, window: int, period: int) -> tuple[int, int] | None:
         if self.outages.down():

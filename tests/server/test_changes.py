@@ -129,6 +129,11 @@ def test_a_contact_withdrawn_updates_the_statements_pointing_at_it_for_the_publi
         ({"include": "all"}, "include"),
         ({"since": "yesterday"}, "since"),
         ({"cursor": ""}, "cursor"),
+        ({"until": ""}, "until"),
+        ({"since": ""}, "since"),
+        ({"after": ""}, "after"),
+        ({"resource": ""}, "resource"),
+        ({"include": ""}, "include"),
     ],
 )
 def test_bad_parameters_are_a_400(api, query, field):

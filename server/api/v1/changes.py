@@ -46,6 +46,13 @@ class ChangesQuery(forms.Form):
     include = forms.ChoiceField(choices=[("record", "record")], required=False)
     limit = forms.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
 
+    def clean(self) -> dict[str, Any]:
+        # A parameter given empty (`?until=`) is a mistake, not a filter left out.
+        for name in self.fields:
+            if name in self.data and any(value == "" for value in self.data.getlist(name)):
+                self.add_error(name, "Give a value, or leave the parameter out.")
+        return super().clean() or {}
+
 
 class FeedEntrySerializer(serializers.Serializer):
     seq = serializers.IntegerField(help_text="The change's number: resume with ?after=seq.")
