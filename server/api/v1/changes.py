@@ -48,8 +48,9 @@ class ChangesQuery(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         # A parameter given empty (`?until=`) is a mistake, not a filter left out.
+        given: Any = self.data
         for name in self.fields:
-            if name in self.data and any(value == "" for value in self.data.getlist(name)):
+            if name in given and any(value == "" for value in given.getlist(name)):
                 self.add_error(name, "Give a value, or leave the parameter out.")
         return super().clean() or {}
 
