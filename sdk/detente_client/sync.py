@@ -20,9 +20,8 @@ from typing import Any
 
 from .feed import Feed, FeedPage
 
-# The export format's sections in file order, and the type each line of them carries.
+# The export format's sections in file order (the feed's resources).
 SECTIONS = ("topics", "sources", "officials", "contacts", "statements")
-SECTION_OF_TYPE = {section.removesuffix("s"): section for section in SECTIONS}
 EXPORT_FORMAT, EXPORT_VERSION = "detente-export", 1
 DEFAULT_STORE = "detente.sqlite3"
 

@@ -48,14 +48,15 @@ RESOURCE_OF_MODEL = {model: name for name, model in RESOURCES.items()}
 _TYPES = {"+": ChangeType.CREATED, "~": ChangeType.UPDATED, "-": ChangeType.DELETED}
 
 
-def _next_seq() -> int:
-    """The next number, under the counter's lock until the transaction ends."""
-    counter = ChangeSequence.objects.filter(pk=1)
-    if not counter.update(last=F("last") + 1):
+def claim_numbers(count: int, sequence_model: Any = ChangeSequence) -> int:
+    """The first of ``count`` new numbers, taken under the counter's lock, which the increment
+    holds until the transaction ends. A migration passes its own model."""
+    counter = sequence_model.objects.filter(pk=1)
+    if not counter.update(last=F("last") + count):
         # The migration makes the counter; a test database flushed since has none.
-        ChangeSequence.objects.bulk_create([ChangeSequence(pk=1, last=0)], ignore_conflicts=True)
-        counter.update(last=F("last") + 1)
-    return int(counter.values_list("last", flat=True).get())
+        sequence_model.objects.bulk_create([sequence_model(pk=1, last=0)], ignore_conflicts=True)
+        counter.update(last=F("last") + count)
+    return int(counter.values_list("last", flat=True).get()) - count + 1
 
 
 def _public(model: type[models.Model], history_type: str | None, snapshot: Any) -> bool:
@@ -123,19 +124,21 @@ def _record_pointing_records(claim: type[models.Model], pk: int, at: datetime) -
             )
             records = model._default_manager.filter(Exists(recorded), **{field.name: pk})
             pointing = selectors.in_review_states(records, visibility.PUBLIC)
-            for record_id, version in pointing.values_list("pk", "version"):
-                _write(
-                    at=at,
-                    resource=RESOURCE_OF_MODEL[model],
-                    record_id=record_id,
-                    version=version,
-                    type="",
-                    public_type=ChangeType.UPDATED,
-                )
+            record_in_bulk(
+                {
+                    "at": at,
+                    "resource": RESOURCE_OF_MODEL[model],
+                    "record_id": record_id,
+                    "version": version,
+                    "type": "",
+                    "public_type": ChangeType.UPDATED,
+                }
+                for record_id, version in pointing.values_list("pk", "version")
+            )
 
 
 def _write(**fields: Any) -> None:
-    Change.objects.create(seq=_next_seq(), **fields)
+    Change.objects.create(seq=claim_numbers(1), **fields)
 
 
 @dataclass(frozen=True)
@@ -177,26 +180,30 @@ def record_bulk_creations(model: type[models.Model], after_history_id: int) -> i
     per record, past ``after_history_id``, without the revision signal); how many."""
     history: Any = model.history.model  # type: ignore[attr-defined]
     name = connection.ops.quote_name
+    # A claim is created for the public only if it was loaded in a state the public sees.
+    states = sorted(visibility.PUBLIC) if visibility.is_claim(model) else []
     public = (
-        f"CASE WHEN {name('review_state')} IN ('reviewed') THEN 'created' ELSE '' END"
-        if visibility.is_claim(model)
+        f"CASE WHEN {name('review_state')} IN ({', '.join(['%s'] * len(states))}) "
+        "THEN 'created' ELSE '' END"
+        if states
         else "'created'"
     )
+    created = history._default_manager.filter(history_id__gt=after_history_id, history_type="+")
     with transaction.atomic():
-        ChangeSequence.objects.bulk_create([ChangeSequence(pk=1, last=0)], ignore_conflicts=True)
-        last = ChangeSequence.objects.select_for_update().get(pk=1).last
+        count = created.count()
+        if not count:
+            return 0
+        first = claim_numbers(count)
         sql = (
             f"INSERT INTO {name(Change._meta.db_table)} "
             "(seq, at, resource, record_id, version, type, public_type) "
-            f"SELECT %s + ROW_NUMBER() OVER (ORDER BY {name('history_id')}), "
+            f"SELECT %s - 1 + ROW_NUMBER() OVER (ORDER BY {name('history_id')}), "
             f"{name('history_date')}, %s, {name('id')}, {name('version')}, 'created', {public} "
             f"FROM {name(history._meta.db_table)} "
             f"WHERE {name('history_id')} > %s AND {name('history_type')} = '+'"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [last, RESOURCE_OF_MODEL[model], after_history_id])
-            count = cursor.rowcount
-        ChangeSequence.objects.filter(pk=1).update(last=last + count)
+            cursor.execute(sql, [first, RESOURCE_OF_MODEL[model], *states, after_history_id])
     return int(count)
 
 
@@ -233,13 +240,10 @@ def record_in_bulk(
     batch: list[dict[str, Any]] = []
 
     def flush() -> None:
-        sequence_model.objects.bulk_create([sequence_model(pk=1, last=0)], ignore_conflicts=True)
-        counter = sequence_model.objects.select_for_update().get(pk=1)
-        first = counter.last + 1
+        first = claim_numbers(len(batch), sequence_model)
         change_model.objects.bulk_create(
             change_model(seq=first + offset, **fields) for offset, fields in enumerate(batch)
         )
-        sequence_model.objects.filter(pk=1).update(last=counter.last + len(batch))
 
     with transaction.atomic():
         for fields in found:
